@@ -1,0 +1,32 @@
+# The two commands in the README are `make run` and `make test`; everything else is for developers.
+PY := .venv/bin/python
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup train validate crossval ask clean
+
+run: setup            ## set up, train if needed, chat with the assistant in this terminal
+	$(PY) -m bot train
+	$(PY) -m bot run
+
+test: setup           ## set up, train if needed, run all tests
+	$(PY) -m bot train
+	$(PY) -m pytest
+
+setup:
+	@scripts/setup.sh
+
+train: setup          ## train a model if config, domain or data changed
+	$(PY) -m bot train
+
+validate: setup       ## check the training data and the content files
+	.venv/bin/rasa data validate --fail-on-warnings
+	$(PY) -m bot validate
+
+crossval: setup       ## 5-fold cross-validation of the NLU model (slow: about 5 trainings)
+	.venv/bin/rasa test nlu --cross-validation --folds 5 --config config.yml --nlu data/nlu --out results/crossval
+
+ask: setup            ## make ask Q="mag de politie mijn huis in?"
+	$(PY) -m bot ask "$(Q)"
+
+clean:
+	rm -rf models .rasa results

@@ -1,0 +1,116 @@
+"""Thin Rasa SDK actions: read the tracker, let bot.dialogue decide, send messages and slots.
+
+No text lives here: every reply comes from locales/ through bot.knowledge, which reloads edited
+files while the action server runs.
+"""
+from __future__ import annotations
+
+import abc
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import dialogue
+from bot.config import LANGUAGES, settings
+from bot.knowledge import Knowledge, KnowledgeStore
+from bot.language import Detection
+
+SETTINGS = settings()
+_store: Optional[KnowledgeStore] = None
+
+
+def knowledge() -> Knowledge:
+    """The newest valid knowledge (loaded on first use, then checked for edits every second)."""
+    global _store
+    if _store is None:
+        _store = KnowledgeStore(values={"retention_hours": str(SETTINGS.retention_hours)})
+    return _store.get()
+
+
+def _slot(tracker: Tracker, name: str) -> Optional[str]:
+    value = tracker.get_slot(name)
+    return value if isinstance(value, str) and value else None
+
+
+def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+    hint = metadata.get("language")
+    return dialogue.Turn(
+        kind=kind,
+        text=message.get("text") or "",
+        intent=intent,
+        detection=Detection.from_dict(message.get("detected_language")),
+        entities={e.get("entity"): e.get("value") for e in message.get("entities") or []
+                  if isinstance(e, dict)},
+        language=_slot(tracker, "language"),
+        last_answer=_slot(tracker, "last_answer"),
+        pending_answer=_slot(tracker, "pending_answer"),
+        channel_language=hint if hint in LANGUAGES else None,
+    )
+
+
+class AssistantAction(Action, abc.ABC):
+    """Runs one kind of turn through bot.dialogue; subclasses only name the kind."""
+
+    @property
+    @abc.abstractmethod
+    def kind(self) -> str:
+        """The kind of turn (a key of bot.dialogue.HANDLERS); abstract so the SDK skips this class."""
+
+    def name(self) -> Text:
+        return f"action_{self.kind}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        outcome = dialogue.handle(turn_from(tracker, self.kind), knowledge(), SETTINGS)
+        for reply in outcome.replies:
+            message = reply.as_message()
+            dispatcher.utter_message(text=message["text"], buttons=message["buttons"],
+                                     json_message=message["custom"])
+        if outcome.forget:
+            return [Restarted()]
+        return [
+            SlotSet("language", outcome.language),
+            SlotSet("last_answer", outcome.last_answer),
+            SlotSet("pending_answer", outcome.pending_answer),
+        ]
+
+
+class ActionAnswer(AssistantAction):
+    kind = "answer"
+
+
+class ActionGreet(AssistantAction):
+    kind = "greet"
+
+
+class ActionMenu(AssistantAction):
+    kind = "menu"
+
+
+class ActionLanguage(AssistantAction):
+    kind = "language"
+
+
+class ActionMore(AssistantAction):
+    kind = "more"
+
+
+class ActionFallback(AssistantAction):
+    kind = "fallback"
+
+
+class ActionForgetAsk(AssistantAction):
+    kind = "forget_ask"
+
+
+class ActionForget(AssistantAction):
+    kind = "forget"
+
+
+class ActionForgetCancel(AssistantAction):
+    kind = "forget_cancel"

@@ -1,0 +1,56 @@
+"""Settings from the environment, read in one place.
+
+Everything a deployment may change is an environment variable; the defaults are the embedded,
+laptop-friendly set-up (in-memory tracker, unreviewed answers served, short retention).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+#: The languages the assistant speaks, in menu order.
+LANGUAGES: tuple[str, ...] = ("nl", "en", "es", "pl", "ro")
+#: Used only when nothing at all tells us the user's language (e.g. an emergency cry "112").
+FALLBACK_LANGUAGE = "en"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as err:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from err
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; build with :func:`settings` so tests can vary the environment."""
+
+    retention_hours: int
+    serve_unreviewed: bool
+    max_message_chars: int
+    channel_max_chars: int
+    rasa_url: str
+    rasa_timeout_s: float
+
+
+def settings() -> Settings:
+    return Settings(
+        retention_hours=_env_int("BOT_RETENTION_HOURS", 24),
+        serve_unreviewed=_env_bool("BOT_SERVE_UNREVIEWED", True),
+        # A question longer than this gets a kind "please ask in one or two sentences".
+        max_message_chars=_env_int("BOT_MAX_MESSAGE_CHARS", 1000),
+        # Channels cut text to this before it reaches the NLU model (bounded work per message).
+        channel_max_chars=_env_int("BOT_CHANNEL_MAX_CHARS", 5000),
+        rasa_url=os.environ.get("BOT_RASA_URL", "http://127.0.0.1:5005"),
+        rasa_timeout_s=float(os.environ.get("BOT_RASA_TIMEOUT_S", "10")),
+    )

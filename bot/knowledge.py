@@ -1,0 +1,395 @@
+"""The knowledge files in `locales/`: loading, checking and rendering.
+
+Content is data: editors change YAML, never Python. Loading always runs the full check, so a broken
+edit is refused as a whole (with `file:line` for each problem) and the running assistant keeps the
+last good version (see :class:`KnowledgeStore`).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+from bot import yamlfile
+from bot.config import LANGUAGES
+from bot.paths import LOCALES
+from bot.safety import SafetyMatcher
+
+logger = logging.getLogger(__name__)
+
+MENU_TOPICS: tuple[str, ...] = ("police_checks", "reporting", "health", "exit", "work", "help")
+SYSTEM_KEYS: tuple[str, ...] = (
+    "greet", "choose_language", "language_changed", "menu", "topic_menu", "goodbye", "thanks",
+    "out_of_scope", "fallback", "input_empty", "input_too_long", "input_no_words",
+    "other_language", "not_text", "no_more", "forget_confirm", "forget_cancelled", "unreviewed",
+    "service_unavailable",
+)
+BUTTON_KEYS: tuple[str, ...] = ("more", "menu", "language", "help", "yes", "no")
+LANGUAGE_FILES: tuple[str, ...] = ("answers.yml", "system.yml", "ui.yml", "safety.yml")
+
+# Channel limits (characters) the texts must fit, whatever the channel.
+TELEGRAM_TEXT_LIMIT = 4096
+WHATSAPP_BODY_LIMIT = 1024   # an answer's first message is sent with buttons
+BUTTON_TITLE_LIMIT = 20
+
+PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)(?:\.([a-z_]+))?\}")
+#: Placeholders filled from the running configuration or the call site, not from contacts.
+RUNTIME_VALUES = {"retention_hours", "topic"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the knowledge files, pointing at `file:line`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems[:5]))
+
+
+@dataclass(frozen=True)
+class AnswerMeta:
+    id: str
+    topic: str
+    related: tuple[str, ...]
+    sources: tuple[str, ...]
+    careful: bool = False
+
+
+@dataclass
+class Knowledge:
+    """All content, checked. Texts are returned with placeholders filled in."""
+
+    contacts: dict[str, dict[str, str]]
+    meta: dict[str, AnswerMeta]
+    answers: dict[str, dict[str, dict[str, str]]]   # lang -> id -> {title, text, more}
+    system: dict[str, dict[str, str]]               # lang -> key -> text
+    ui: dict[str, dict[str, Any]]                   # lang -> ui.yml content
+    safety: SafetyMatcher
+    values: dict[str, str] = field(default_factory=dict)  # runtime placeholder values
+    version: str = ""
+
+    # ---------------------------------------------------------------- rendering
+    def render(self, template: str, **extra: str) -> str:
+        values = {**self.values, **extra}
+
+        def fill(match: re.Match) -> str:
+            key, fieldname = match.group(1), match.group(2)
+            if fieldname is None:
+                return str(values.get(key, match.group(0)))
+            return self.contacts.get(key, {}).get(fieldname, match.group(0))
+
+        return PLACEHOLDER.sub(fill, template)
+
+    def has_answer(self, answer_id: str) -> bool:
+        return answer_id in self.meta
+
+    def answer_text(self, answer_id: str, lang: str) -> str:
+        return self.render(self.answers[lang][answer_id]["text"])
+
+    def answer_more(self, answer_id: str, lang: str) -> Optional[str]:
+        more = self.answers[lang][answer_id].get("more")
+        return self.render(more) if more else None
+
+    def title(self, answer_id: str, lang: str) -> str:
+        return self.answers[lang][answer_id]["title"]
+
+    def system_text(self, key: str, lang: str, **extra: str) -> str:
+        return self.render(self.system[lang][key], **extra)
+
+    def topic_label(self, topic: str, lang: str) -> str:
+        return self.ui[lang]["topics"][topic]
+
+    def button(self, key: str, lang: str) -> str:
+        return self.ui[lang]["buttons"][key]
+
+    def language_name(self, lang: str) -> str:
+        return self.ui[lang]["language_name"]
+
+    def answers_in_topic(self, topic: str) -> list[str]:
+        return [m.id for m in self.meta.values() if m.topic == topic]
+
+    def requested_language(self, text: str) -> Optional[str]:
+        """The language a message names ("English please", "po polsku"), if exactly one."""
+        words = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+        found = set()
+        for ui in self.ui.values():
+            for lang, names in ui["language_words"].items():
+                if any(f" {name.lower()} " in words for name in names):
+                    found.add(lang)
+        return found.pop() if len(found) == 1 else None
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+class _Loader:
+    """Collects problems while reading; turns the files into a :class:`Knowledge`."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def problem(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(self.rel(path), line, message))
+
+    def read(self, path: Path) -> Any:
+        if not path.is_file():
+            self.problem(path, 1, "file is missing")
+            return None
+        try:
+            data = yamlfile.load(path)
+        except yamlfile.YamlError as err:
+            self.problem(path, err.line, err.message)
+            return None
+        self._report_duplicates(path, data)
+        if not isinstance(data, dict):
+            self.problem(path, 1, "expected a mapping of keys to values at the top")
+            return None
+        return data
+
+    def _report_duplicates(self, path: Path, node: Any) -> None:
+        if isinstance(node, yamlfile.LineDict):
+            for key, line in node.duplicates:
+                self.problem(path, line, f"duplicate id {key!r} (written twice; the last one would win)")
+            for value in node.values():
+                self._report_duplicates(path, value)
+        elif isinstance(node, list):
+            for value in node:
+                self._report_duplicates(path, value)
+
+    # ------------------------------------------------------------ language-neutral files
+    def contacts(self) -> dict[str, dict[str, str]]:
+        path = self.root / "contacts.yml"
+        data = self.read(path) or {}
+        contacts: dict[str, dict[str, str]] = {}
+        for key, entry in data.items():
+            if not isinstance(entry, dict) or "name" not in entry:
+                self.problem(path, yamlfile.line_of(data, key), f"contact {key!r} needs at least a name")
+                continue
+            if "source" not in entry:
+                self.problem(path, yamlfile.line_of(data, key), f"contact {key!r} has no source")
+            contacts[key] = {k: str(v) for k, v in entry.items() if k != "source"}
+        return contacts
+
+    def meta(self) -> dict[str, AnswerMeta]:
+        path = self.root / "answers.yml"
+        data = (self.read(path) or {}).get("answers") or {}
+        meta: dict[str, AnswerMeta] = {}
+        for answer_id, entry in data.items():
+            line = yamlfile.line_of(data, answer_id)
+            if not isinstance(entry, dict):
+                self.problem(path, line, f"answer {answer_id!r} must be a mapping")
+                continue
+            topic = entry.get("topic")
+            if topic not in MENU_TOPICS + ("system",):
+                self.problem(path, line, f"answer {answer_id!r} has unknown topic {topic!r}")
+            sources = entry.get("sources") or []
+            if not sources:
+                self.problem(path, line, f"answer {answer_id!r} has no sources")
+            meta[answer_id] = AnswerMeta(
+                id=answer_id,
+                topic=str(topic),
+                related=tuple(entry.get("related") or ()),
+                sources=tuple(str(s) for s in sources),
+                careful=bool(entry.get("careful", False)),
+            )
+        for m in meta.values():
+            for rel in m.related:
+                if rel not in meta:
+                    self.problem(path, yamlfile.line_of(data[m.id], "related"),
+                                 f"answer {m.id!r} has unknown related id {rel!r}")
+        return meta
+
+    # ------------------------------------------------------------ per-language files
+    def placeholders(self, path: Path, line: int, text: str, contacts: Mapping, allowed: set) -> set:
+        found = set()
+        for match in PLACEHOLDER.finditer(text):
+            key, fieldname = match.group(1), match.group(2)
+            found.add(match.group(0))
+            if fieldname is None:
+                if key not in allowed:
+                    self.problem(path, line, f"unknown placeholder {match.group(0)}")
+            elif key not in contacts:
+                self.problem(path, line, f"unknown contact key {key!r} in {match.group(0)}")
+            elif fieldname not in contacts[key]:
+                self.problem(path, line, f"contact {key!r} has no confirmed {fieldname!r} ({match.group(0)})")
+        return found
+
+    def texts(self, lang: str, name: str, expected: Iterable[str]) -> tuple[dict, Optional[dict]]:
+        path = self.root / lang / name
+        data = self.read(path) or {}
+        for key in expected:
+            if key not in data:
+                self.problem(path, 1, f"missing translation: {key!r} has no {lang} text")
+        return data, data or None
+
+
+def _limit(loader: _Loader, path: Path, line: int, what: str, text: str, limit: int, channel: str) -> None:
+    if len(text) > limit:
+        loader.problem(path, line, f"{what} is {len(text)} characters, over the {channel} limit of {limit}")
+
+
+def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None) -> Knowledge:
+    """Read and check every knowledge file; raise :class:`KnowledgeError` listing all problems."""
+    loader = _Loader(root)
+    values = {"retention_hours": "24", **(values or {})}
+    contacts = loader.contacts()
+    meta = loader.meta()
+    answers: dict[str, dict] = {}
+    system: dict[str, dict] = {}
+    ui: dict[str, dict] = {}
+    safety_lists: dict[str, dict] = {}
+    placeholder_sets: dict[tuple[str, str], dict[str, set]] = {}
+    renderer = Knowledge(contacts, meta, {}, {}, {}, SafetyMatcher({}), values)
+
+    for lang in LANGUAGES:
+        # answers
+        path = loader.root / lang / "answers.yml"
+        data, _ = loader.texts(lang, "answers.yml", meta)
+        answers[lang] = {}
+        for answer_id, entry in data.items():
+            line = yamlfile.line_of(data, answer_id)
+            if answer_id not in meta:
+                loader.problem(path, line, f"answer {answer_id!r} is not in locales/answers.yml")
+                continue
+            if not isinstance(entry, dict) or not entry.get("title") or not entry.get("text"):
+                loader.problem(path, line, f"answer {answer_id!r} needs a title and a text")
+                continue
+            entry = {k: str(v) for k, v in entry.items() if k in ("title", "text", "more") and v}
+            answers[lang][answer_id] = entry
+            found = set()
+            for part in ("title", "text", "more"):
+                if part in entry:
+                    found |= loader.placeholders(path, line, entry[part], contacts, {"retention_hours"})
+            placeholder_sets.setdefault(("answers", answer_id), {})[lang] = found
+            _limit(loader, path, line, f"title of {answer_id!r}", entry["title"], BUTTON_TITLE_LIMIT, "button title")
+            text = renderer.render(entry["text"])
+            _limit(loader, path, line, f"text of {answer_id!r}", text, WHATSAPP_BODY_LIMIT, "WhatsApp interactive body")
+            if "more" in entry:
+                _limit(loader, path, line, f"more of {answer_id!r}", renderer.render(entry["more"]),
+                       TELEGRAM_TEXT_LIMIT, "Telegram message")
+
+        # system texts
+        path = loader.root / lang / "system.yml"
+        data, _ = loader.texts(lang, "system.yml", SYSTEM_KEYS)
+        system[lang] = {}
+        for key, text in data.items():
+            line = yamlfile.line_of(data, key)
+            if not isinstance(text, str) or not text.strip():
+                loader.problem(path, line, f"system text {key!r} must be non-empty text")
+                continue
+            system[lang][key] = text
+            found = loader.placeholders(path, line, text, contacts, RUNTIME_VALUES)
+            placeholder_sets.setdefault(("system", key), {})[lang] = found
+            _limit(loader, path, line, f"system text {key!r}", renderer.render(text, topic="x" * 20),
+                   WHATSAPP_BODY_LIMIT, "WhatsApp interactive body")
+
+        # ui
+        path = loader.root / lang / "ui.yml"
+        data, _ = loader.texts(lang, "ui.yml", ("language_name", "topics", "buttons", "language_words"))
+        ui[lang] = data
+        for group, keys in (("topics", MENU_TOPICS), ("buttons", BUTTON_KEYS)):
+            labels = data.get(group) or {}
+            for key in keys:
+                if key not in labels:
+                    loader.problem(path, yamlfile.line_of(data, group), f"missing translation: {group}.{key}")
+                else:
+                    _limit(loader, path, yamlfile.line_of(labels, key), f"{group}.{key}", str(labels[key]),
+                           BUTTON_TITLE_LIMIT, "button title")
+        if "language_name" in data:
+            _limit(loader, path, yamlfile.line_of(data, "language_name"), "language_name",
+                   str(data["language_name"]), BUTTON_TITLE_LIMIT, "button title")
+        words = data.get("language_words") or {}
+        for code in LANGUAGES:
+            if not words.get(code):
+                loader.problem(path, yamlfile.line_of(data, "language_words"),
+                               f"language_words has no names for {code!r}")
+
+        # safety phrases
+        path = loader.root / lang / "safety.yml"
+        data = loader.read(path) or {}
+        for key in ("danger", "trafficking"):
+            if not data.get(key):
+                loader.problem(path, 1, f"safety list {key!r} is missing or empty")
+        safety_lists[lang] = {k: [str(p) for p in (data.get(k) or [])] for k in ("danger", "trafficking", "not_danger")}
+
+    # the same placeholders in every language (a number missing in one language is a bug)
+    for (kind, key), per_lang in placeholder_sets.items():
+        reference = per_lang.get("en")
+        if reference is None:
+            continue
+        for lang, found in per_lang.items():
+            if found != reference:
+                path = loader.root / lang / f"{kind}.yml"
+                missing, extra = sorted(reference - found), sorted(found - reference)
+                detail = ", ".join(filter(None, [f"missing {missing}" if missing else "", f"extra {extra}" if extra else ""]))
+                loader.problem(path, 1 if kind == "system" else 1,
+                               f"placeholders of {key!r} differ from English: {detail}")
+
+    if loader.problems:
+        raise KnowledgeError(loader.problems)
+    return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher(safety_lists), values,
+                     version=_fingerprint(root))
+
+
+def _fingerprint(root: Path) -> str:
+    """Changes whenever any knowledge file changes (size or modification time)."""
+    parts = []
+    for path in sorted(root.rglob("*.yml")):
+        st = path.stat()
+        parts.append(f"{path.name}:{st.st_mtime_ns}:{st.st_size}")
+    return str(hash("|".join(parts)))
+
+
+class KnowledgeStore:
+    """Serves the newest *valid* knowledge; picks up edits without restart or retraining.
+
+    At most every `check_interval` seconds it looks whether a file changed; a changed set that
+    fails the checks is logged (file:line, never user data) and the last good version stays.
+    """
+
+    def __init__(self, root: Path = LOCALES, values: Optional[dict[str, str]] = None,
+                 check_interval: float = 1.0):
+        self.root = root
+        self.values = values
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._current = load(root, values)
+        self._seen = self._current.version
+        self._checked_at = time.monotonic()
+
+    def get(self) -> Knowledge:
+        now = time.monotonic()
+        if now - self._checked_at < self.check_interval:
+            return self._current
+        with self._lock:
+            self._checked_at = now
+            version = _fingerprint(self.root)
+            if version != self._seen:
+                self._seen = version
+                try:
+                    self._current = load(self.root, self.values)
+                    logger.info("knowledge files reloaded")
+                except KnowledgeError as err:
+                    for problem in err.problems:
+                        logger.error("knowledge edit rejected, keeping the last good version: %s", problem)
+        return self._current

@@ -1,0 +1,100 @@
+"""Rasa component: detect each message's language, then tokenise it the way that language needs.
+
+Both happen in one component because the tokenizer must know the language, and Rasa's graph has
+no slot for a pre-processor before the tokenizer. The detected language is added to the parse
+data as `detected_language`, where the actions read it (see bot.language.Detection).
+
+Training prunes spaCy's lemma tables to the training vocabulary and stores them in the model
+(see bot.nlu.lemmas), so serving needs neither the big tables nor their memory.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot import language
+from bot.nlu import lemmas
+
+DETECTED_LANGUAGE = "detected_language"
+TABLES_FILE = "lemmas.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class LanguageAwareTokenizer(Tokenizer, GraphComponent):
+    """`spacy.blank(<detected language>)` tokens with lookup lemmas (accent-folded)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+            # false: plain spaCy tokens without lemma tables (to measure what lemmas add)
+            "use_lemmas": True,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 tables: Optional[Dict[str, Dict[str, str]]] = None) -> None:
+        super().__init__(config)
+        self._storage = model_storage
+        self._resource = resource
+        self.tables = tables or {}
+        language.detect("warm up the language models")
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "LanguageAwareTokenizer":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "LanguageAwareTokenizer":
+        try:
+            with model_storage.read_from(resource) as folder:
+                tables = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            tables = {}
+        return cls(config, model_storage, resource, tables)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Keep only the lemma-table entries whose lemma occurs in the training examples."""
+        seen: Dict[str, set] = {}
+        full: Dict[str, Dict[str, str]] = {}
+        for message in training_data.training_examples:
+            lang = self._language_of(message)
+            if lang not in lemmas.LEMMA_TABLES or not self._config.get("use_lemmas", True):
+                continue
+            if lang not in full:
+                full[lang] = lemmas.full_table(lang)
+            for word in lemmas.tokenize(message.get(TEXT) or "", lang, {}):
+                seen.setdefault(lang, set()).add(word.text.lower())
+        self.tables = {lang: lemmas.prune(full[lang], seen[lang]) for lang in seen}
+        with self._storage.write_to(self._resource) as folder:
+            (folder / TABLES_FILE).write_text(json.dumps(self.tables, ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    def _language_of(self, message: Message) -> Optional[str]:
+        cached = message.get(DETECTED_LANGUAGE)
+        if cached is None:
+            cached = language.detect(message.get(TEXT) or "").as_dict()
+            message.set(DETECTED_LANGUAGE, cached, add_to_output=True)
+        return cached.get("language") or cached.get("guess")
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        lang = self._language_of(message) if attribute == TEXT else None
+        tables = self.tables if self._config.get("use_lemmas", True) else {}
+        words = lemmas.tokenize(text, lang, tables)
+        if not words:   # Rasa needs at least one token, e.g. for "😀" or "?!"
+            return [Token(text, 0, len(text), lemma=text.lower())]
+        return [Token(w.text, w.start, w.end, lemma=w.lemma) for w in words]

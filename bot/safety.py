@@ -1,0 +1,101 @@
+"""Curated phrase lists that catch danger and exploitation even when the NLU model misses them.
+
+The lists are content (`locales/<lang>/safety.yml`), reviewed like answers. Matching rules, also
+documented for editors in docs/content-schema.md:
+
+- case, accents and punctuation are ignored ("Ajutați-mă!" matches "ajutati ma");
+- a phrase matches when its words stand next to each other, in order, anywhere in the message;
+- a word ending in `*` matches any ending, a lone `*` matches exactly one word;
+- a phrase of ONE word is a cry ("help", "ajutor", "pomocy"): it counts only in a short message
+  (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm;
+- a `not_danger` phrase (a question *about* violence, a past event) cancels a danger match.
+
+Every language's lists apply to every message: someone may cry for help in another language.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional
+
+CRY_MAX_WORDS = 4
+_EXTRA_FOLD = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "ı": "i"})
+_TOKEN = re.compile(r"[\w*]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lowercase, without accents (ș, ş and s are one letter here)."""
+    text = text.lower().translate(_EXTRA_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    return [w for w in _TOKEN.findall(fold(text).replace("_", " ")) if w != "*"] if text else []
+
+
+class Phrase:
+    """One compiled phrase: a sequence of word patterns."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.parts = _TOKEN.findall(fold(source))
+
+    def _word_matches(self, part: str, word: str) -> bool:
+        if part == "*":
+            return True
+        if part.endswith("*"):
+            return word.startswith(part[:-1])
+        return word == part
+
+    def matches(self, message: list[str]) -> bool:
+        n = len(self.parts)
+        if n == 0 or (n == 1 and len(message) > CRY_MAX_WORDS):
+            return False
+        for start in range(len(message) - n + 1):
+            if all(self._word_matches(p, message[start + i]) for i, p in enumerate(self.parts)):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Assessment:
+    danger: bool = False
+    trafficking: bool = False
+    language: Optional[str] = None   # the language whose list matched first
+
+    @property
+    def any(self) -> bool:
+        return self.danger or self.trafficking
+
+
+class SafetyMatcher:
+    """All languages' lists, compiled once per knowledge version."""
+
+    def __init__(self, lists: dict[str, dict[str, list[str]]]):
+        self.lists = {
+            lang: {kind: [Phrase(p) for p in phrases] for kind, phrases in kinds.items()}
+            for lang, kinds in lists.items()
+        }
+
+    def _first(self, kind: str, message: list[str], prefer: Optional[str]) -> Optional[str]:
+        order = sorted(self.lists, key=lambda lang: lang != prefer)
+        for lang in order:
+            if any(p.matches(message) for p in self.lists[lang].get(kind, [])):
+                return lang
+        return None
+
+    def assess(self, text: str, prefer: Optional[str] = None) -> Assessment:
+        message = words(text)
+        if not message:
+            return Assessment()
+        danger_lang = self._first("danger", message, prefer)
+        if danger_lang and self._first("not_danger", message, prefer):
+            danger_lang = None
+        trafficking_lang = self._first("trafficking", message, prefer)
+        return Assessment(
+            danger=danger_lang is not None,
+            trafficking=trafficking_lang is not None,
+            language=danger_lang or trafficking_lang,
+        )

@@ -1,0 +1,142 @@
+"""Start the action server and the Rasa server as child processes, and stop them cleanly.
+
+Used by `python -m bot run`, `python -m bot ask` and the tests, so all three run the same thing:
+a trained model behind the REST channel, with the real action server.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+from bot.paths import CREDENTIALS, ROOT
+from bot.training import rasa_env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with code {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s; see {log}")
+
+
+@dataclass
+class Assistant:
+    """Handles to a running assistant; `url` is the Rasa server's base URL."""
+
+    url: str
+    action_url: str
+    processes: list[subprocess.Popen]
+    log_dir: Path
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/rest/webhook"
+
+    def send(self, sender: str, message: str, metadata: Optional[dict] = None, timeout: float = 30) -> list[dict]:
+        """Send one message through the REST channel and return the bot's messages."""
+        body = {"sender": sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        request = urllib.request.Request(self.webhook, data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.loads(answer.read())
+
+
+def _spawn(args: list[str], log: Path, env: dict) -> subprocess.Popen:
+    handle = open(log, "ab")
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def stop(process: subprocess.Popen, grace: float = 10) -> None:
+    """Stop a child and everything it started (its own process group)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+@contextmanager
+def action_server(port: Optional[int] = None, log_dir: Optional[Path] = None,
+                  extra_env: Optional[dict] = None, timeout: float = 120) -> Iterator[str]:
+    """Run the action server alone; yields its webhook URL."""
+    port = port or free_port()
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {**rasa_env(), **(extra_env or {})}
+    process = _spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                     log_dir / "actions.log", env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", process, timeout, log_dir / "actions.log")
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        stop(process)
+
+
+async def ask_in_process(model: Path, action_url: str, text: str) -> tuple[dict, list[dict]]:
+    """Parse and answer one message with the model loaded in this process (for `bot ask`)."""
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.channels.rest import TogetherOutputChannel
+
+    agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
+    parse = await agent.parse_message(text)
+    collector = TogetherOutputChannel()
+    await agent.handle_message(UserMessage(text, collector, uuid.uuid4().hex, input_channel="rest"))
+    return parse, collector.messages
+
+
+@contextmanager
+def running(model: Path, rasa_port: Optional[int] = None, action_port: Optional[int] = None,
+            log_dir: Optional[Path] = None, extra_env: Optional[dict] = None,
+            timeout: float = 180) -> Iterator[Assistant]:
+    """Run the action server and Rasa (REST channel, in-memory tracker) until the block ends."""
+    rasa_port = rasa_port or free_port()
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {**rasa_env(), **(extra_env or {})}
+    with action_server(action_port, log_dir, extra_env, timeout) as action_url:
+        endpoints = log_dir / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "{action_url}"\n')
+        rasa = _spawn([sys.executable, "-m", "rasa", "run", "--model", str(model),
+                       "--interface", "127.0.0.1", "--port", str(rasa_port),
+                       "--credentials", str(CREDENTIALS), "--endpoints", str(endpoints)],
+                      log_dir / "rasa.log", env)
+        try:
+            wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, timeout, log_dir / "rasa.log")
+            yield Assistant(f"http://127.0.0.1:{rasa_port}", action_url, [rasa], log_dir)
+        finally:
+            stop(rasa)

@@ -1,0 +1,35 @@
+"""The phrase matcher behind the emergency override (rules in bot/safety.py)."""
+from bot.safety import SafetyMatcher, fold, words
+
+LISTS = {"en": {"danger": ["help", "hitting me", "at * door", "kill* me"],
+                "trafficking": ["took my passport"],
+                "not_danger": ["how do i report"]}}
+
+
+def test_folding_ignores_case_accents_and_polish_l():
+    assert fold("Ajutați-MĂ Złoty") == "ajutati-ma zloty"
+    assert words("Ajutați-mă!") == ["ajutati", "ma"]
+
+
+def test_phrase_matches_anywhere_with_wildcards():
+    m = SafetyMatcher(LISTS)
+    assert m.assess("please, he is HITTING me").danger
+    assert m.assess("someone is at my door").danger
+    assert m.assess("he wants to killll me").danger
+
+
+def test_single_word_cry_counts_only_in_a_short_message():
+    m = SafetyMatcher(LISTS)
+    assert m.assess("HELP!!!").danger
+    assert not m.assess("I need help with my tax return this year").danger
+
+
+def test_question_about_violence_cancels_danger_but_not_trafficking():
+    m = SafetyMatcher(LISTS)
+    assert not m.assess("how do i report that he was hitting me").danger
+    assert m.assess("how do i report that he took my passport").trafficking
+
+
+def test_matching_language_is_reported():
+    assert SafetyMatcher(LISTS).assess("hitting me").language == "en"
+    assert SafetyMatcher(LISTS).assess("").language is None
