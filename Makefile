@@ -9,6 +9,7 @@ run: setup            ## set up, train if needed, chat with the assistant in thi
 	$(PY) -m bot run
 
 test: setup           ## set up, train if needed, run all tests
+	@scripts/test-services.sh
 	$(PY) -m bot train
 	$(PY) -m pytest
 

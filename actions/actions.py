@@ -12,10 +12,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import dialogue
+from bot import dialogue, usage
 from bot.config import LANGUAGES, settings
 from bot.knowledge import Knowledge, KnowledgeStore
 from bot.language import Detection
+
+FORGET_SLOT = "forget_requested"   # read by bot.trackers (kept free of Rasa-server imports here)
 
 SETTINGS = settings()
 _store: Optional[KnowledgeStore] = None
@@ -25,7 +27,8 @@ def knowledge() -> Knowledge:
     """The newest valid knowledge (loaded on first use, then checked for edits every second)."""
     global _store
     if _store is None:
-        _store = KnowledgeStore(values={"retention_hours": str(SETTINGS.retention_hours)})
+        _store = KnowledgeStore(SETTINGS.locales, values={"retention_hours": SETTINGS.retention_text},
+                                serve_unreviewed=SETTINGS.serve_unreviewed)
     return _store.get()
 
 
@@ -67,12 +70,13 @@ class AssistantAction(Action, abc.ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         outcome = dialogue.handle(turn_from(tracker, self.kind), knowledge(), SETTINGS)
+        usage.count((reply.answer_id, reply.language) for reply in outcome.replies)
         for reply in outcome.replies:
             message = reply.as_message()
             dispatcher.utter_message(text=message["text"], buttons=message["buttons"],
                                      json_message=message["custom"])
-        if outcome.forget:
-            return [Restarted()]
+        if outcome.forget:   # the tracker store deletes the whole record (bot/trackers.py)
+            return [SlotSet(FORGET_SLOT, True), Restarted()]
         return [
             SlotSet("language", outcome.language),
             SlotSet("last_answer", outcome.last_answer),

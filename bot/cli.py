@@ -66,17 +66,89 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def _knowledge(locales: str):
     from bot import knowledge
 
     try:
-        k = knowledge.load(Path(args.locales))
+        return knowledge.load(Path(locales)), []
     except knowledge.KnowledgeError as err:
-        for problem in err.problems:
-            print(problem)
-        print(f"{len(err.problems)} problem(s) in the knowledge files", file=sys.stderr)
+        return None, err.problems
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Exit 1 on any problem; with --strict also on any answer not approved in its current wording."""
+    from bot.review import APPROVED
+
+    k, problems = _knowledge(args.locales)
+    if k is not None and args.strict:
+        from bot.knowledge import Problem
+
+        problems = [Problem(f"locales/{lang}/answers.yml", k.lines.get((lang, answer_id), 1),
+                            f"{answer_id}: {k.review_status(answer_id, lang)}")
+                    for lang in k.answers for answer_id in k.answers[lang]
+                    if k.review_status(answer_id, lang) != APPROVED]
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in the knowledge files", file=sys.stderr)
         return 1
-    print(f"knowledge files OK: {len(k.meta)} answers in {len(k.answers)} languages")
+    print(f"knowledge files OK: {len(k.meta)} answers in {len(k.answers)} languages"
+          + (", all approved" if args.strict else ""))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from bot import review
+
+    k, problems = _knowledge(args.locales)
+    if k is None:
+        print("fix these first (python -m bot validate):", *problems, sep="\n", file=sys.stderr)
+        return 1
+    langs = [args.lang] if args.lang else list(k.answers)
+    if args.action == "list":
+        for lang in langs:
+            for answer_id in k.answers[lang]:
+                status = k.review_status(answer_id, lang)
+                if args.status in (None, status):
+                    record = k.reviews.get(lang, {}).get(answer_id)
+                    who = f"  ({record.reviewer}, {record.date})" if record else ""
+                    print(f"{lang}  {answer_id:32} {status}{who}")
+        return 0
+    if not args.answer_id or not args.lang or not args.reviewer:
+        print("approve/reject need: ANSWER_ID --lang LANG --reviewer NAME", file=sys.stderr)
+        return 2
+    if args.answer_id not in k.answers.get(args.lang, {}):
+        print(f"no answer {args.answer_id!r} in {args.lang!r}", file=sys.stderr)
+        return 2
+    status = review.APPROVED if args.action == "approve" else review.REJECTED
+    record = review.record(Path(args.locales), args.lang, args.answer_id, k.answers[args.lang][args.answer_id],
+                           status, args.reviewer, args.note or "")
+    print(f"{args.lang} {args.answer_id}: {status} by {record.reviewer} on {record.date} (text {record.hash})")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot import report
+
+    k, problems = _knowledge(args.locales)
+    if k is None:
+        print(*problems, sep="\n", file=sys.stderr)
+        return 1
+    from bot import usage
+
+    page, md = report.write(k, Path(args.out), usage.rows())
+    print(f"wrote {page} and {md}")
+    return 0
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    from bot import usage
+
+    rows = usage.rows()
+    if not rows:
+        print(f"no usage counted yet ({usage.usage_file()})")
+    for day, lang, answer_id, n in rows:
+        print(f"{day}  {lang}  {answer_id:32} {n}")
     return 0
 
 
@@ -101,7 +173,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the knowledge files (file:line for each problem)")
     p.add_argument("--locales", default=str(LOCALES))
+    p.add_argument("--strict", action="store_true", help="also fail on answers not approved (releases)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("review", help="list, approve or reject answers (SWAD review)")
+    p.add_argument("action", choices=["list", "approve", "reject"])
+    p.add_argument("answer_id", nargs="?")
+    p.add_argument("--lang", choices=["nl", "en", "es", "pl", "ro"])
+    p.add_argument("--reviewer", help="name of the reviewer (approve/reject)")
+    p.add_argument("--note", help="why it was rejected")
+    p.add_argument("--status", help="list only answers with this status, e.g. 'changed since review'")
+    p.add_argument("--locales", default=str(LOCALES))
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("usage", help="answers given per day and language (no ids, no texts)")
+    p.set_defaults(func=cmd_usage)
+
+    p = sub.add_parser("report", help="write the content report (HTML and Markdown)")
+    p.add_argument("--out", default=str(ROOT / "reports"))
+    p.add_argument("--locales", default=str(LOCALES))
+    p.set_defaults(func=cmd_report)
     return parser
 
 

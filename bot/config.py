@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
+
+from bot.paths import LOCALES
 
 #: The languages the assistant speaks, in menu order.
 LANGUAGES: tuple[str, ...] = ("nl", "en", "es", "pl", "ro")
@@ -24,6 +27,16 @@ def _env_int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from err
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as err:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from err
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -35,17 +48,24 @@ def _env_bool(name: str, default: bool) -> bool:
 class Settings:
     """Runtime settings; build with :func:`settings` so tests can vary the environment."""
 
-    retention_hours: int
+    retention_hours: float
     serve_unreviewed: bool
     max_message_chars: int
     channel_max_chars: int
     rasa_url: str
     rasa_timeout_s: float
+    locales: Path
+
+    @property
+    def retention_text(self) -> str:
+        """The retention as users read it: "24", or "1.5" for a fraction."""
+        return f"{self.retention_hours:g}"
 
 
 def settings() -> Settings:
     return Settings(
-        retention_hours=_env_int("BOT_RETENTION_HOURS", 24),
+        # How long a conversation is kept; the privacy answer states this same value.
+        retention_hours=_env_float("BOT_RETENTION_HOURS", 24),
         serve_unreviewed=_env_bool("BOT_SERVE_UNREVIEWED", True),
         # A question longer than this gets a kind "please ask in one or two sentences".
         max_message_chars=_env_int("BOT_MAX_MESSAGE_CHARS", 1000),
@@ -53,4 +73,6 @@ def settings() -> Settings:
         channel_max_chars=_env_int("BOT_CHANNEL_MAX_CHARS", 5000),
         rasa_url=os.environ.get("BOT_RASA_URL", "http://127.0.0.1:5005"),
         rasa_timeout_s=float(os.environ.get("BOT_RASA_TIMEOUT_S", "10")),
+        # The knowledge files; tests and staging point this at a copy.
+        locales=Path(os.environ.get("BOT_LOCALES_DIR") or LOCALES),
     )

@@ -86,6 +86,7 @@ def input_problem(turn: Turn, settings: Settings) -> Optional[str]:
 Handler = Callable[[Turn, Knowledge, str, Outcome], list[Reply]]
 
 
+
 def _answer(turn: Turn, k: Knowledge, lang: str, out: Outcome) -> list[Reply]:
     intent = turn.intent or ""
     if k.has_answer(intent):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from bot import yamlfile
+from bot import review, yamlfile
 from bot.config import LANGUAGES
 from bot.paths import LOCALES
 from bot.safety import SafetyMatcher
@@ -26,7 +26,7 @@ SYSTEM_KEYS: tuple[str, ...] = (
     "greet", "choose_language", "language_changed", "menu", "topic_menu", "goodbye", "thanks",
     "out_of_scope", "fallback", "input_empty", "input_too_long", "input_no_words",
     "other_language", "not_text", "no_more", "forget_confirm", "forget_cancelled", "unreviewed",
-    "service_unavailable",
+    "service_unavailable", "not_reviewed_note",
 )
 BUTTON_KEYS: tuple[str, ...] = ("more", "menu", "language", "help", "yes", "no")
 LANGUAGE_FILES: tuple[str, ...] = ("answers.yml", "system.yml", "ui.yml", "safety.yml")
@@ -80,6 +80,12 @@ class Knowledge:
     safety: SafetyMatcher
     values: dict[str, str] = field(default_factory=dict)  # runtime placeholder values
     version: str = ""
+    reviews: dict[str, dict[str, review.Record]] = field(default_factory=dict)  # lang -> id -> record
+    serve_unreviewed: bool = True   # False in production: unreviewed answers become a referral
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (lang, id) -> line in answers.yml
+
+    def review_status(self, answer_id: str, lang: str) -> str:
+        return review.status_of(self.reviews.get(lang, {}).get(answer_id), self.answers[lang][answer_id])
 
     # ---------------------------------------------------------------- rendering
     def render(self, template: str, **extra: str) -> str:
@@ -248,7 +254,8 @@ def _limit(loader: _Loader, path: Path, line: int, what: str, text: str, limit: 
         loader.problem(path, line, f"{what} is {len(text)} characters, over the {channel} limit of {limit}")
 
 
-def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None) -> Knowledge:
+def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
+         serve_unreviewed: bool = True) -> Knowledge:
     """Read and check every knowledge file; raise :class:`KnowledgeError` listing all problems."""
     loader = _Loader(root)
     values = {"retention_hours": "24", **(values or {})}
@@ -258,6 +265,8 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None) -> Knowl
     system: dict[str, dict] = {}
     ui: dict[str, dict] = {}
     safety_lists: dict[str, dict] = {}
+    reviews: dict[str, dict] = {}
+    lines: dict[tuple[str, str], int] = {}
     placeholder_sets: dict[tuple[str, str], dict[str, set]] = {}
     renderer = Knowledge(contacts, meta, {}, {}, {}, SafetyMatcher({}), values)
 
@@ -276,6 +285,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None) -> Knowl
                 continue
             entry = {k: str(v) for k, v in entry.items() if k in ("title", "text", "more") and v}
             answers[lang][answer_id] = entry
+            lines[(lang, answer_id)] = line
             found = set()
             for part in ("title", "text", "more"):
                 if part in entry:
@@ -332,6 +342,19 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None) -> Knowl
                 loader.problem(path, 1, f"safety list {key!r} is missing or empty")
         safety_lists[lang] = {k: [str(p) for p in (data.get(k) or [])] for k in ("danger", "trafficking", "not_danger")}
 
+        # review records (optional until the first review)
+        path = loader.root / lang / review.FILE
+        reviews[lang] = {}
+        if path.is_file():
+            data = loader.read(path) or {}
+            try:
+                reviews[lang] = review.parse(data)
+            except ValueError as err:
+                loader.problem(path, 1, str(err))
+            for answer_id in reviews[lang]:
+                if answer_id not in meta:
+                    loader.problem(path, yamlfile.line_of(data, answer_id), f"review of unknown answer {answer_id!r}")
+
     # the same placeholders in every language (a number missing in one language is a bug)
     for (kind, key), per_lang in placeholder_sets.items():
         reference = per_lang.get("en")
@@ -348,7 +371,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None) -> Knowl
     if loader.problems:
         raise KnowledgeError(loader.problems)
     return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher(safety_lists), values,
-                     version=_fingerprint(root))
+                     version=_fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines)
 
 
 def _fingerprint(root: Path) -> str:
@@ -368,12 +391,13 @@ class KnowledgeStore:
     """
 
     def __init__(self, root: Path = LOCALES, values: Optional[dict[str, str]] = None,
-                 check_interval: float = 1.0):
+                 serve_unreviewed: bool = True, check_interval: float = 1.0):
         self.root = root
         self.values = values
+        self.serve_unreviewed = serve_unreviewed
         self.check_interval = check_interval
         self._lock = threading.Lock()
-        self._current = load(root, values)
+        self._current = load(root, values, serve_unreviewed)
         self._seen = self._current.version
         self._checked_at = time.monotonic()
 
@@ -387,7 +411,7 @@ class KnowledgeStore:
             if version != self._seen:
                 self._seen = version
                 try:
-                    self._current = load(self.root, self.values)
+                    self._current = load(self.root, self.values, self.serve_unreviewed)
                     logger.info("knowledge files reloaded")
                 except KnowledgeError as err:
                     for problem in err.problems:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot.config import LANGUAGES
+from bot.paths import LOCALES
+from bot.safety import fold
 
 # Languages recognised only to say "I don't speak this one".
 DECOYS: tuple[str, ...] = ("de", "fr", "it", "pt", "tr", "ru", "uk", "bg", "hu", "cs", "ar")
@@ -26,6 +28,7 @@ UNSUPPORTED_CONFIDENCE = 0.8  # a decoy must win clearly, in a message of 3+ wor
 SWITCH_MIN_WORDS = 3          # fewer words never switch an established language
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+TERMS_FILE = LOCALES / "terms.yml"
 
 
 @dataclass(frozen=True)
@@ -81,16 +84,42 @@ def _lingua():
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
+@functools.lru_cache(maxsize=1)
+def _terms() -> tuple[frozenset, tuple]:
+    import yaml
+
+    data = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
+    return (frozenset(fold(str(t)) for t in data.get("terms") or []),
+            tuple(fold(str(s)) for s in data.get("suffixes") or []))
+
+
+def is_dutch_term(word: str) -> bool:
+    terms, suffixes = _terms()
+    folded = fold(word)
+    return folded in terms or folded.endswith(suffixes)
+
+
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def without_dutch_terms(text: str) -> str:
+    """The message without Dutch official terms, which say nothing about the writer's language."""
+    return _WORD.sub(lambda m: " " if is_dutch_term(m.group(0)) else m.group(0), text)
+
+
 def detect(text: str) -> Detection:
-    """Detect the language of one message, saying 'unclear' rather than guessing."""
-    words = count_words(text)
-    if words == 0:
+    """Detect the language of one message, saying 'unclear' rather than guessing.
+
+    Dutch official terms are ignored; a message made only of them is unclear (guess: Dutch).
+    """
+    if count_words(text) == 0:
         return UNKNOWN
-    values = _lingua().compute_language_confidence_values(text)
+    own_words = without_dutch_terms(text)
+    words = count_words(own_words)
+    if words == 0:
+        return Detection(None, 0.0, 0, guess="nl")
+    values = _lingua().compute_language_confidence_values(own_words)
     scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
     supported_mass = sum(scores.get(code, 0.0) for code in LANGUAGES)
     top = max(scores, key=scores.get)

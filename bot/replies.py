@@ -11,6 +11,7 @@ from typing import Optional
 
 from bot.config import LANGUAGES
 from bot.knowledge import MENU_TOPICS, Knowledge
+from bot.review import APPROVED
 
 #: `language` of the one message written in all five languages (ISO 639-2 "multiple").
 MULTILINGUAL = "mul"
@@ -41,11 +42,18 @@ def menu_button(k: Knowledge, lang: str) -> tuple[str, str]:
 
 
 def answer(k: Knowledge, answer_id: str, lang: str) -> Reply:
+    """An answer with its follow-up buttons; unreviewed text is marked, or withheld if so set."""
+    reviewed = k.review_status(answer_id, lang) == APPROVED
+    if not reviewed and not k.serve_unreviewed:
+        return system(k, "unreviewed", lang, answer_id, help_buttons(k, lang))
     buttons = [(k.title(rel, lang), payload(rel)) for rel in k.meta[answer_id].related]
     if k.answer_more(answer_id, lang):
         buttons.append((k.button("more", lang), payload("more")))
     buttons.append(menu_button(k, lang))
-    return Reply(k.answer_text(answer_id, lang), answer_id, lang, tuple(buttons))
+    text = k.answer_text(answer_id, lang)
+    if not reviewed:
+        text = f"{text}\n\n{k.system_text('not_reviewed_note', lang)}"
+    return Reply(text, answer_id, lang, tuple(buttons))
 
 
 def more(k: Knowledge, answer_id: str, lang: str) -> Optional[Reply]:

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-from bot.paths import CREDENTIALS, ROOT
+import yaml
+
+from bot.paths import CREDENTIALS, ENDPOINTS, ROOT
 from bot.training import rasa_env
 
 
@@ -51,6 +53,7 @@ class Assistant:
     action_url: str
     processes: list[subprocess.Popen]
     log_dir: Path
+    api_token: Optional[str] = None
 
     @property
     def webhook(self) -> str:
@@ -64,6 +67,13 @@ class Assistant:
         request = urllib.request.Request(self.webhook, data=json.dumps(body).encode(),
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.loads(answer.read())
+
+
+    def tracker(self, conversation_id: str) -> dict:
+        """The stored conversation, via Rasa's HTTP API (only when started with an api_token)."""
+        url = f"{self.url}/conversations/{conversation_id}/tracker?token={self.api_token}"
+        with urllib.request.urlopen(url, timeout=30) as answer:
             return json.loads(answer.read())
 
 
@@ -122,21 +132,30 @@ async def ask_in_process(model: Path, action_url: str, text: str) -> tuple[dict,
 @contextmanager
 def running(model: Path, rasa_port: Optional[int] = None, action_port: Optional[int] = None,
             log_dir: Optional[Path] = None, extra_env: Optional[dict] = None,
-            timeout: float = 180) -> Iterator[Assistant]:
-    """Run the action server and Rasa (REST channel, in-memory tracker) until the block ends."""
+            timeout: float = 180, endpoints_file: Optional[Path] = None,
+            api_token: Optional[str] = None) -> Iterator[Assistant]:
+    """Run the action server and Rasa (REST channel) until the block ends.
+
+    Endpoints come from `endpoints_file` (default: the project's embedded endpoints.yml, an
+    in-memory tracker store) with the action server's URL filled in. Rasa's HTTP API stays off
+    unless `api_token` is given (tests use it to inspect the tracker store).
+    """
     rasa_port = rasa_port or free_port()
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {**rasa_env(), **(extra_env or {})}
     with action_server(action_port, log_dir, extra_env, timeout) as action_url:
         endpoints = log_dir / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "{action_url}"\n')
+        config = yaml.safe_load((endpoints_file or ENDPOINTS).read_text(encoding="utf-8")) or {}
+        config["action_endpoint"] = {"url": action_url}
+        endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
         rasa = _spawn([sys.executable, "-m", "rasa", "run", "--model", str(model),
                        "--interface", "127.0.0.1", "--port", str(rasa_port),
-                       "--credentials", str(CREDENTIALS), "--endpoints", str(endpoints)],
+                       "--credentials", str(CREDENTIALS), "--endpoints", str(endpoints)]
+                      + (["--enable-api", "--auth-token", api_token] if api_token else []),
                       log_dir / "rasa.log", env)
         try:
             wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, timeout, log_dir / "rasa.log")
-            yield Assistant(f"http://127.0.0.1:{rasa_port}", action_url, [rasa], log_dir)
+            yield Assistant(f"http://127.0.0.1:{rasa_port}", action_url, [rasa], log_dir, api_token)
         finally:
             stop(rasa)

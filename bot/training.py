@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bot.paths import CONFIG, DATA, DOMAIN, MODELS, ROOT
 
-INPUTS = (CONFIG, DOMAIN, DATA, ROOT / "bot" / "nlu", ROOT / "requirements" / "constraints.txt")
+INPUTS = (CONFIG, DOMAIN, DATA, ROOT / "bot" / "nlu", ROOT / "bot" / "language.py",
+          ROOT / "locales" / "terms.yml", ROOT / "requirements" / "constraints.txt")
 
 
 def _files(paths: tuple[Path, ...]) -> list[Path]:

@@ -14,6 +14,7 @@ from bot.config import LANGUAGES
 from bot.paths import ROOT
 
 TESTS = Path(__file__).parent
+TEST_SECRET = "test-secret-for-pseudonyms-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -29,11 +30,28 @@ def model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def assistant(model, tmp_path_factory):
-    """Action server + Rasa with the project's REST channel, like `make run` starts them."""
+def test_locales(tmp_path_factory) -> Path:
+    """A copy of locales/ that the running test assistant reads (live-edit tests change it)."""
+    import shutil
+
+    from bot.paths import LOCALES
+
+    target = tmp_path_factory.mktemp("content") / "locales"
+    shutil.copytree(LOCALES, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def assistant(model, tmp_path_factory, test_locales):
+    """Action server + Rasa with the project's REST channel and in-memory store, as `make run`
+    starts them; plus a fixed pseudonym secret, a private usage file and Rasa's API with a token."""
     from bot import services
 
-    with services.running(model, log_dir=tmp_path_factory.mktemp("logs")) as running:
+    env = {"BOT_ID_SECRET": TEST_SECRET, "BOT_LOCALES_DIR": str(test_locales),
+           "BOT_USAGE_FILE": str(tmp_path_factory.mktemp("usage") / "usage.json")}
+    with services.running(model, log_dir=tmp_path_factory.mktemp("logs"), extra_env=env,
+                          api_token=uuid.uuid4().hex) as running:
+        running.env = env
         yield running
 
 
@@ -77,3 +95,41 @@ def languages_of(messages: list[dict]) -> list[str]:
 
 
 __all__ = ["LANGUAGES", "ROOT", "TESTS", "answer_ids", "languages_of", "load_examples", "parse_all"]
+
+
+
+def rest_key(sender: str) -> str:
+    """The pseudonym the REST channel stores a test sender under (same secret as the servers)."""
+    import hashlib
+    import hmac
+
+    return "re-" + hmac.new(TEST_SECRET.encode(), f"rest:{sender}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on a free loopback port, in a temporary directory."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    from bot.services import free_port
+
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is missing: run scripts/test-services.sh (Debian: apt-get install redis-server)"
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
+                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield {"host": "127.0.0.1", "port": port, "client": client, "process": process}
+    process.terminate()
+    process.wait(10)

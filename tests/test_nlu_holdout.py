@@ -6,6 +6,7 @@ test catches regressions, not noise. Reply language is checked on the same messa
 import pytest
 
 from bot.config import LANGUAGES
+from bot.language import Detection, conversation_language
 from tests.conftest import TESTS, load_examples, parse_all
 
 INTENT_FLOOR = 0.85
@@ -33,9 +34,21 @@ def test_held_out_intent_accuracy(results, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_held_out_language_detection_never_picks_another_language(results, lang):
-    """A detected language, when there is one, must be the right one (unclear is allowed)."""
-    rows = results[lang]
-    detected = [p["detected_language"]["language"] for _, _, p in rows]
-    wrong = [(d, text) for d, (_, text, _) in zip(detected, rows) if d not in (None, lang)]
+def test_reply_language_stays_right_on_held_out_questions(results, lang):
+    """In a conversation in `lang`, each question keeps the answer in `lang`.
+
+    Requests for another language are left out: switching is what they should do.
+    """
+    rows = [(text, p) for intent, text, p in results[lang] if intent != "language"]
+    wrong = [text for text, p in rows
+             if conversation_language(lang, Detection.from_dict(p["detected_language"])) != lang]
+    assert 1 - len(wrong) / len(rows) >= LANGUAGE_FLOOR, f"{lang}: {wrong[:10]}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_first_message_never_gets_the_wrong_language(results, lang):
+    """As a first message, a question is answered in `lang` or the language choice is offered."""
+    rows = [(text, p) for intent, text, p in results[lang] if intent != "language"]
+    wrong = [text for text, p in rows
+             if conversation_language(None, Detection.from_dict(p["detected_language"])) not in (lang, None)]
     assert 1 - len(wrong) / len(rows) >= LANGUAGE_FLOOR, f"{lang}: {wrong[:10]}"

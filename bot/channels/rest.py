@@ -4,12 +4,17 @@ Why our own:
 - Rasa's collector sends a message's `custom` payload as a separate message; here each message
   keeps `text`, `buttons` and `custom` together, so clients know which answer a text belongs to.
 - Malformed requests (no JSON, wrong types, a huge sender id) get a 400 instead of a crash.
-- Rasa's channel logs the message text on errors; this one never logs user text or ids.
-- Control characters are removed and very long texts are cut before they reach the model.
+- Rasa's channel logs the message text on errors; this one never logs user text or ids, and
+  replaces the sender id by a keyed pseudonym (bot.privacy) before it reaches Rasa.
+- Control characters are removed and very long texts are cut before they reach the model; a
+  malformed `/intent{...}` payload is treated as plain text instead of crashing the parser.
+- Never silence: if Rasa or the action server produced nothing (e.g. the action server is down),
+  the user gets the short `service_unavailable` text with 112 and the help lines.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -19,7 +24,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.config import settings
+from bot import knowledge as knowledge_module
+from bot import replies
+from bot.config import FALLBACK_LANGUAGE, LANGUAGES, settings
+from bot.language import detect
+from bot.privacy import pseudonymise
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +52,41 @@ class TogetherOutputChannel(CollectingOutputChannel):
         })
 
 
+_PAYLOAD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*)(\{.*\})?$", re.DOTALL)
+
+
+def is_valid_payload(text: str) -> bool:
+    """`/intent` or `/intent{"entity": "value"}` with a JSON object; anything else is text."""
+    match = _PAYLOAD.match(text)
+    if not match:
+        return False
+    if match.group(2) is None:
+        return True
+    try:
+        return isinstance(json.loads(match.group(2)), dict)
+    except ValueError:
+        return False
+
+
 def clean_text(text: str, max_chars: int) -> str:
-    """Drop control characters (keep newlines and tabs) and cut to `max_chars`."""
-    return _CONTROL.sub("", text)[:max_chars]
+    """Drop control characters (keep newlines and tabs), cut to `max_chars`, defuse bad payloads."""
+    text = _CONTROL.sub("", text)[:max_chars]
+    if text.startswith("/") and not is_valid_payload(text):
+        text = text.lstrip("/")
+    return text
+
+
+def unavailable_reply(text: str, metadata: dict) -> dict:
+    """The localised 'cannot answer right now' message, when the assistant produced nothing."""
+    hint = metadata.get("language")
+    lang = hint if hint in LANGUAGES else (detect(text).guess or FALLBACK_LANGUAGE)
+    try:
+        k = knowledge_module.load()
+        message = replies.system(k, "service_unavailable", lang).as_message()
+    except knowledge_module.KnowledgeError:   # even with broken content: never silence
+        message = {"text": "Emergency: 112.", "buttons": [],
+                   "custom": {"answer_id": "service_unavailable", "language": "en"}}
+    return message
 
 
 def parse_request(body: Any, max_chars: int) -> tuple[Optional[dict], Optional[str]]:
@@ -89,14 +130,19 @@ class RestChannel(InputChannel):
             if error:
                 return response.json({"error": error}, status=400)
             collector = TogetherOutputChannel()
+            sender = pseudonymise(self.name(), fields["sender"])
             try:
                 await on_new_message(UserMessage(
-                    fields["text"], collector, fields["sender"],
+                    fields["text"], collector, sender,
                     input_channel=self.name(), metadata=fields["metadata"]))
             except asyncio.CancelledError:
                 logger.error("rest channel: message handling timed out")
             except Exception as err:  # never the text or sender: they are personal data
                 logger.error("rest channel: message handling failed (%s)", type(err).__name__)
+            if not collector.messages:
+                logger.error("rest channel: no reply produced; sent service_unavailable")
+                collector.messages.append({"recipient_id": sender,
+                                           **unavailable_reply(fields["text"], fields["metadata"])})
             return response.json(collector.messages)
 
         return hook

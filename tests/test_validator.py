@@ -1,0 +1,148 @@
+"""`python -m bot validate` catches each class of content error, always in a temporary copy."""
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot import knowledge, review
+from bot.paths import LOCALES, ROOT
+
+
+@pytest.fixture()
+def copy(tmp_path):
+    target = tmp_path / "locales"
+    shutil.copytree(LOCALES, target)
+    return target
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def problems(root) -> list[str]:
+    with pytest.raises(knowledge.KnowledgeError) as err:
+        knowledge.load(root)
+    return [str(p) for p in err.value.problems]
+
+
+def first_answer_block(path) -> tuple[str, str]:
+    """(id, the text line) of the first answer in an answers.yml."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = next(l for l in lines if l and not l.startswith((" ", "#")))
+    return first.rstrip(":"), first
+
+
+def test_real_files_are_clean():
+    result = subprocess.run([sys.executable, "-m", "bot", "validate"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_missing_translation(copy):
+    path = copy / "pl" / "answers.yml"
+    answer_id, _ = first_answer_block(path)
+    edit(path, f"\n{answer_id}:", f"\nrenamed_{answer_id}:")
+    found = problems(copy)
+    assert any("locales/pl/answers.yml:1: missing translation" in p and answer_id in p for p in found)
+    assert any("is not in locales/answers.yml" in p for p in found)
+
+
+def test_unknown_contact_key_and_field(copy):
+    edit(copy / "en" / "answers.yml", "{emergency_112.phone}", "{emergency_113.phone}")
+    edit(copy / "nl" / "answers.yml", "{proud.url}", "{proud.phone}")
+    found = problems(copy)
+    assert any(p.startswith("locales/en/answers.yml:") and "unknown contact key 'emergency_113'" in p for p in found)
+    assert any(p.startswith("locales/nl/answers.yml:") and "no confirmed 'phone'" in p for p in found)
+
+
+def test_placeholders_that_differ_between_languages(copy):
+    edit(copy / "es" / "answers.yml", "{emergency_112.phone}", "112")
+    assert any("locales/es/answers.yml" in p and "differ from English" in p for p in problems(copy))
+
+
+def test_text_over_channel_limits(copy):
+    path = copy / "ro" / "answers.yml"
+    answer_id, _ = first_answer_block(path)
+    edit(path, "  title:", "  title: A title that is far too long for a button\n  old_title:")
+    edit(path, "  text: ", "  text: " + "x" * 1100 + " ", 1)
+    found = problems(copy)
+    assert any("button title limit of 20" in p for p in found)
+    assert any("WhatsApp interactive body limit of 1024" in p for p in found)
+
+
+def test_unknown_related_id_duplicate_id_and_no_sources(copy):
+    path = copy / "answers.yml"
+    edit(path, "related: [check_rights, check_id, check_home]", "related: [check_rights, check_nothing]")
+    edit(path, "  check_id:\n", "  check_id:\n    topic: police_checks\n  check_id:\n")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "  no_sources_here:\n    topic: help\n    related: []\n    sources: []\n", encoding="utf-8")
+    found = problems(copy)
+    assert any("unknown related id 'check_nothing'" in p for p in found)
+    assert any("duplicate id 'check_id'" in p and p.startswith("locales/answers.yml:") for p in found)
+    assert any("'no_sources_here' has no sources" in p for p in found)
+
+
+def test_yaml_syntax_error_names_file_and_line(copy):
+    path = copy / "nl" / "system.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "broken: [unclosed")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = problems(copy)
+    assert any(p.startswith("locales/nl/system.yml:") and "YAML syntax error" in p for p in found)
+
+
+def test_cli_exits_non_zero_and_prints_file_line(copy):
+    edit(copy / "en" / "answers.yml", "{emergency_112.phone}", "{nobody.phone}")
+    result = subprocess.run([sys.executable, "-m", "bot", "validate", "--locales", str(copy)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "locales/en/answers.yml:" in result.stdout and "nobody" in result.stdout
+
+
+def test_approve_edit_changed_since_review_cycle(copy):
+    k = knowledge.load(copy)
+    assert k.review_status("check_id", "pl") == review.UNREVIEWED
+    review.record(copy, "pl", "check_id", k.answers["pl"]["check_id"], review.APPROVED, "SWAD reviewer")
+    k = knowledge.load(copy)
+    assert k.review_status("check_id", "pl") == review.APPROVED
+    assert k.reviews["pl"]["check_id"].reviewer == "SWAD reviewer"
+    edit(copy / "pl" / "answers.yml", k.answers["pl"]["check_id"]["text"][:30],
+         "Uwaga: " + k.answers["pl"]["check_id"]["text"][:30])
+    k = knowledge.load(copy)
+    assert k.review_status("check_id", "pl") == review.CHANGED
+    strict = subprocess.run([sys.executable, "-m", "bot", "validate", "--strict", "--locales", str(copy)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert strict.returncode == 1 and "check_id: changed since review" in strict.stdout
+
+
+def test_unreviewed_answer_becomes_a_referral_when_not_served(copy):
+    from bot import replies
+
+    served = replies.answer(knowledge.load(copy), "check_home", "en")
+    assert "not yet been checked" in served.text
+    k = knowledge.load(copy, serve_unreviewed=False)
+    referral = replies.answer(k, "check_home", "en")
+    assert referral.text == k.system_text("unreviewed", "en") and "112" in referral.text
+    assert referral.buttons   # never a dead end
+    review.record(copy, "en", "check_home", k.answers["en"]["check_home"], review.APPROVED, "SWAD")
+    approved = replies.answer(knowledge.load(copy, serve_unreviewed=False), "check_home", "en")
+    assert approved.text == k.answer_text("check_home", "en")
+
+
+def test_live_edit_is_picked_up_and_a_broken_edit_keeps_the_last_good(copy, caplog):
+    store = knowledge.KnowledgeStore(copy, check_interval=0.2)
+    before = store.get().answers["en"]["check_id"]["text"]
+    edit(copy / "en" / "answers.yml", before[:25], "EDITED " + before[:25])
+    started = time.monotonic()
+    while "EDITED" not in store.get().answers["en"]["check_id"]["text"]:
+        assert time.monotonic() - started < 2, "edit not picked up within 2 s"
+        time.sleep(0.05)
+    good = store.get()
+    (copy / "en" / "system.yml").write_text("greet: [broken\n", encoding="utf-8")
+    time.sleep(0.3)
+    assert store.get() is good
+    assert any("locales/en/system.yml:" in r.getMessage() and "keeping the last good" in r.getMessage()
+               for r in caplog.records)
