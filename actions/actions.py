@@ -6,6 +6,7 @@ files while the action server runs.
 from __future__ import annotations
 
 import abc
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +20,7 @@ from bot.language import Detection
 
 FORGET_SLOT = "forget_requested"   # read by bot.trackers (kept free of Rasa-server imports here)
 
+logger = logging.getLogger(__name__)
 SETTINGS = settings()
 _store: Optional[KnowledgeStore] = None
 
@@ -42,6 +44,7 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
     intent = (message.get("intent") or {}).get("name")
     metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
     hint = metadata.get("language")
+    message_kind = metadata.get("kind")
     return dialogue.Turn(
         kind=kind,
         text=message.get("text") or "",
@@ -53,6 +56,9 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
         last_answer=_slot(tracker, "last_answer"),
         pending_answer=_slot(tracker, "pending_answer"),
         channel_language=hint if hint in LANGUAGES else None,
+        message_kind=message_kind if isinstance(message_kind, str) and message_kind else "text",
+        ranking=tuple(r.get("name") for r in message.get("intent_ranking") or []
+                      if isinstance(r, dict) and r.get("name") not in (None, "nlu_fallback")),
     )
 
 
@@ -69,7 +75,15 @@ class AssistantAction(Action, abc.ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        outcome = dialogue.handle(turn_from(tracker, self.kind), knowledge(), SETTINGS)
+        """Never raises: the SDK would echo the request (with the user's text) in its error reply,
+        which Rasa then logs. A failure is logged by type only and answered with the fallback."""
+        try:
+            turn = turn_from(tracker, self.kind)
+            outcome = dialogue.handle(turn, knowledge(), SETTINGS)
+        except Exception as err:  # noqa: BLE001 - deliberately broad, see docstring
+            logger.error("%s failed (%s); sent the fallback", self.name(), type(err).__name__)
+            turn = dialogue.Turn(kind="fallback", language=_slot(tracker, "language"))
+            outcome = dialogue.handle(turn, knowledge(), SETTINGS)
         usage.count((reply.answer_id, reply.language) for reply in outcome.replies)
         for reply in outcome.replies:
             message = reply.as_message()

@@ -25,6 +25,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     model = ensure_model()
     log_dir = ROOT / ".rasa" / "logs"
+    if args.no_chat:
+        _stop_on_signals()
     print("starting the assistant (about 30 s)...", flush=True)
     with services.running(model, rasa_port=args.port, action_port=args.action_port, log_dir=log_dir) as bot:
         print(f"REST channel: {bot.webhook}   (server logs: {log_dir.relative_to(ROOT)}/)")
@@ -37,6 +39,28 @@ def cmd_run(args: argparse.Namespace) -> int:
                 pass
         else:
             chat.chat(bot.send)
+    return 0
+
+
+def _stop_on_signals() -> None:
+    """Make SIGTERM and SIGINT stop the servers cleanly, also in the background (`make telegram`):
+    there the shell ignores Ctrl-C for us, and SIGTERM would kill us before Rasa is stopped."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):   # a second signal must not cut the clean-up
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, interrupt)
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    """The Telegram gateway (configured from the environment, see docs/telegram.md)."""
+    from bot.channels.telegram import TelegramConfig, run
+
+    run(TelegramConfig.from_env())
     return 0
 
 
@@ -165,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-port", type=int, default=int(os.environ.get("BOT_ACTION_PORT", 5055)))
     p.add_argument("--no-chat", action="store_true", help="only serve the REST channel")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("telegram", help="the Telegram gateway to a running assistant (docs/telegram.md)")
+    p.set_defaults(func=cmd_telegram)
 
     p = sub.add_parser("ask", help="send one message and show the reply, answer id and language")
     p.add_argument("message")

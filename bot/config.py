@@ -17,24 +17,15 @@ LANGUAGES: tuple[str, ...] = ("nl", "en", "es", "pl", "ro")
 FALLBACK_LANGUAGE = "en"
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default: float, kind: type = float):
+    """A number from the environment, with an error that names the variable."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as err:
-        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from err
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as err:
-        raise SystemExit(f"{name} must be a number, got {raw!r}") from err
+        raise SystemExit(f"{name} must be a {'whole ' if kind is int else ''}number, got {raw!r}") from err
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -65,14 +56,14 @@ class Settings:
 def settings() -> Settings:
     return Settings(
         # How long a conversation is kept; the privacy answer states this same value.
-        retention_hours=_env_float("BOT_RETENTION_HOURS", 24),
+        retention_hours=_env_number("BOT_RETENTION_HOURS", 24.0),
         serve_unreviewed=_env_bool("BOT_SERVE_UNREVIEWED", True),
         # A question longer than this gets a kind "please ask in one or two sentences".
-        max_message_chars=_env_int("BOT_MAX_MESSAGE_CHARS", 1000),
+        max_message_chars=_env_number("BOT_MAX_MESSAGE_CHARS", 1000, int),
         # Channels cut text to this before it reaches the NLU model (bounded work per message).
-        channel_max_chars=_env_int("BOT_CHANNEL_MAX_CHARS", 5000),
+        channel_max_chars=_env_number("BOT_CHANNEL_MAX_CHARS", 5000, int),
         rasa_url=os.environ.get("BOT_RASA_URL", "http://127.0.0.1:5005"),
-        rasa_timeout_s=float(os.environ.get("BOT_RASA_TIMEOUT_S", "10")),
+        rasa_timeout_s=_env_number("BOT_RASA_TIMEOUT_S", 10.0),
         # The knowledge files; tests and staging point this at a copy.
         locales=Path(os.environ.get("BOT_LOCALES_DIR") or LOCALES),
     )

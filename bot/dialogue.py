@@ -5,7 +5,7 @@ The Rasa actions in `actions/` only translate the tracker into a :class:`Turn` a
 
 1. safety: a danger signal puts the `emergency` answer first, exploitation signals add
    `report_trafficking`, whatever the model predicted;
-2. bad input (empty, only emoji/digits, far too long) gets a kind explanation;
+2. bad input (empty, only emoji/digits, far too long, a sticker or photo) gets a kind explanation;
 3. a language we don't speak gets the list of languages we do;
 4. an unknown conversation language gets the five-language choice (the question is kept);
 5. otherwise the action's own reply.
@@ -40,6 +40,8 @@ class Turn:
     last_answer: Optional[str] = None  # for "tell me more" (slot)
     pending_answer: Optional[str] = None  # a question asked before the language was known
     channel_language: Optional[str] = None  # e.g. Telegram's language_code
+    message_kind: str = "text"         # channels report stickers, photos, voice... (metadata "kind")
+    ranking: tuple[str, ...] = ()      # the model's intents, best first (without nlu_fallback)
 
     @property
     def is_payload(self) -> bool:
@@ -70,6 +72,8 @@ def requested_language(turn: Turn, k: Knowledge) -> Optional[str]:
 
 def input_problem(turn: Turn, settings: Settings) -> Optional[str]:
     """The system text for input we cannot treat as a question, or None."""
+    if turn.message_kind != "text":
+        return "not_text"
     if turn.is_payload:
         return None
     if not turn.text.strip():
@@ -149,6 +153,15 @@ HANDLERS: dict[str, Handler] = {
 LANGUAGE_FREE_KINDS = {"forget_ask", "forget", "forget_cancel"}
 
 
+def _second_opinion(turn: Turn) -> Turn:
+    """A question *about* violence ("what do I do if a client gets violent?") that the model took
+    for an emergency: answer with the model's next-best intent instead (or the fallback)."""
+    alternatives = [i for i in turn.ranking if i not in ("emergency", "nlu_fallback")]
+    if alternatives:
+        return replace(turn, intent=alternatives[0])
+    return replace(turn, kind="fallback", intent="nlu_fallback")
+
+
 def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
     """Decide the replies of one turn (see the module docstring for the order)."""
     requested = requested_language(turn, k)
@@ -156,6 +169,8 @@ def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
     out = Outcome([], lang, turn.last_answer, turn.pending_answer)
 
     safety = k.safety.assess(turn.text, prefer=lang) if not turn.is_payload else None
+    if safety and safety.about_violence and turn.intent == "emergency":
+        turn = _second_opinion(turn)
     safety_ids = []
     if safety and safety.danger:
         safety_ids.append("emergency")

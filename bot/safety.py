@@ -3,7 +3,8 @@
 The lists are content (`locales/<lang>/safety.yml`), reviewed like answers. Matching rules, also
 documented for editors in docs/content-schema.md:
 
-- case, accents and punctuation are ignored ("Ajutați-mă!" matches "ajutati ma");
+- case, accents and punctuation are ignored ("Ajutați-mă!" matches "ajutati ma"), and so are
+  repeated letters ("helppp", "socorroo" and "auxilio" match "help", "socorro", "auxilio");
 - a phrase matches when its words stand next to each other, in order, anywhere in the message;
 - a word ending in `*` matches any ending, a lone `*` matches exactly one word;
 - a phrase of ONE word is a cry ("help", "ajutor", "pomocy"): it counts only in a short message
@@ -31,8 +32,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_REPEATS = re.compile(r"(\w)\1+")
+
+
+def squeeze(word: str) -> str:
+    """One letter for a run of the same letter: "helppp" -> "help", "socorro" -> "socoro"."""
+    return _REPEATS.sub(r"\1", word)
+
+
 def words(text: str) -> list[str]:
-    return [w for w in _TOKEN.findall(fold(text).replace("_", " ")) if w != "*"] if text else []
+    return [squeeze(w) for w in _TOKEN.findall(fold(text).replace("_", " ")) if w != "*"] if text else []
 
 
 class Phrase:
@@ -40,7 +49,7 @@ class Phrase:
 
     def __init__(self, source: str):
         self.source = source
-        self.parts = _TOKEN.findall(fold(source))
+        self.parts = [squeeze(p) for p in _TOKEN.findall(fold(source))]
 
     def _word_matches(self, part: str, word: str) -> bool:
         if part == "*":
@@ -64,6 +73,7 @@ class Assessment:
     danger: bool = False
     trafficking: bool = False
     language: Optional[str] = None   # the language whose list matched first
+    about_violence: bool = False     # a not_danger phrase matched: a question or a past event
 
     @property
     def any(self) -> bool:
@@ -90,12 +100,12 @@ class SafetyMatcher:
         message = words(text)
         if not message:
             return Assessment()
-        danger_lang = self._first("danger", message, prefer)
-        if danger_lang and self._first("not_danger", message, prefer):
-            danger_lang = None
+        about_violence = self._first("not_danger", message, prefer) is not None
+        danger_lang = None if about_violence else self._first("danger", message, prefer)
         trafficking_lang = self._first("trafficking", message, prefer)
         return Assessment(
             danger=danger_lang is not None,
             trafficking=trafficking_lang is not None,
             language=danger_lang or trafficking_lang,
+            about_violence=about_violence,
         )

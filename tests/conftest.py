@@ -7,8 +7,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
-
 from bot import knowledge as knowledge_module
 from bot.config import LANGUAGES
 from bot.paths import ROOT
@@ -75,17 +73,6 @@ def parse_all(agent, texts: list[str]) -> list[dict]:
     return asyncio.run(run())
 
 
-def load_examples(path: Path) -> dict[str, list[str]]:
-    """Intent -> examples from a Rasa NLU YAML file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    result: dict[str, list[str]] = {}
-    for block in data.get("nlu", []):
-        if "intent" in block:
-            result[block["intent"]] = [line[2:].strip() for line in block["examples"].splitlines()
-                                       if line.strip().startswith("- ")]
-    return result
-
-
 def answer_ids(messages: list[dict]) -> list[str]:
     return [(m.get("custom") or {}).get("answer_id") for m in messages]
 
@@ -94,7 +81,7 @@ def languages_of(messages: list[dict]) -> list[str]:
     return [(m.get("custom") or {}).get("language") for m in messages]
 
 
-__all__ = ["LANGUAGES", "ROOT", "TESTS", "answer_ids", "languages_of", "load_examples", "parse_all"]
+__all__ = ["LANGUAGES", "ROOT", "TESTS", "answer_ids", "languages_of", "parse_all"]
 
 
 

@@ -17,7 +17,7 @@ def test_answer_action_renders_the_answer_in_the_conversation_language(knowledge
     out = dialogue.handle(turn(intent="check_id", text="/check_id", language=lang), knowledge, SETTINGS)
     [reply] = out.replies
     assert reply.answer_id == "check_id" and reply.language == lang
-    assert reply.text == knowledge.answer_text("check_id", lang)
+    assert reply.text.startswith(knowledge.answer_text("check_id", lang))   # + "not checked yet" note
     titles = [t for t, _ in reply.buttons]
     assert knowledge.button("menu", lang) in titles
     assert knowledge.title("check_rights", lang) in titles      # a related answer
@@ -78,3 +78,17 @@ def test_unsupported_language_lists_the_five(knowledge):
 def test_forget_clears_the_conversation_state(knowledge):
     out = dialogue.handle(turn("forget", text="/affirm", language="nl", last_answer="check_id"), knowledge, SETTINGS)
     assert out.forget and out.replies[0].answer_id == "forget_me" and out.replies[0].language == "nl"
+
+
+def test_a_sticker_or_photo_gets_a_kind_reply_in_the_conversation_language(knowledge):
+    out = dialogue.handle(turn(intent="nlu_fallback", text="", language="ro", message_kind="sticker"),
+                          knowledge, SETTINGS)
+    assert [(r.answer_id, r.language) for r in out.replies] == [("not_text", "ro")]
+
+
+def test_question_about_violence_predicted_as_emergency_gets_the_next_best_answer(knowledge):
+    text = "what should i do if a client becomes violent?"
+    assert knowledge.safety.assess(text).about_violence, "needs a not_danger phrase in locales/en/safety.yml"
+    out = dialogue.handle(turn(intent="emergency", text=text, language="en", detection=detect(text),
+                               ranking=("emergency", "report_how")), knowledge, SETTINGS)
+    assert [r.answer_id for r in out.replies] == ["report_how"]

@@ -7,7 +7,8 @@ import pytest
 
 from bot.config import LANGUAGES
 from bot.language import Detection, conversation_language
-from tests.conftest import TESTS, load_examples, parse_all
+from bench.holdout import examples
+from tests.conftest import parse_all
 
 INTENT_FLOOR = 0.85
 LANGUAGE_FLOOR = 0.97
@@ -17,8 +18,7 @@ LANGUAGE_FLOOR = 0.97
 def results(agent):
     found = {}
     for lang in LANGUAGES:
-        examples = load_examples(TESTS / "nlu" / f"{lang}.yml")
-        pairs = [(intent, text) for intent, texts in examples.items() for text in texts]
+        pairs = examples(lang)
         parsed = parse_all(agent, [text for _, text in pairs])
         found[lang] = [(intent, text, p) for (intent, text), p in zip(pairs, parsed)]
     return found

@@ -33,3 +33,13 @@ def test_question_about_violence_cancels_danger_but_not_trafficking():
 def test_matching_language_is_reported():
     assert SafetyMatcher(LISTS).assess("hitting me").language == "en"
     assert SafetyMatcher(LISTS).assess("").language is None
+
+
+def test_repeated_letters_are_ignored():
+    m = SafetyMatcher(LISTS)
+    assert m.assess("HELPPPP").danger and m.assess("hittinggg meee").danger
+
+
+def test_question_about_violence_is_flagged_for_the_dialogue():
+    found = SafetyMatcher(LISTS).assess("how do i report violence")
+    assert found.about_violence and not found.danger

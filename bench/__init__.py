@@ -1,0 +1,1 @@
+"""Measurements (accuracy, speed). Numbers go to docs/, never into timed unit tests."""

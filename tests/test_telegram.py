@@ -1,0 +1,361 @@
+"""The Telegram gateway: real python-telegram-bot code against a fake Bot API (tests/fake_telegram.py)
+and the real assistant (trained model, action server, REST channel). No internet, no real token."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Optional
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from telegram import Update
+from telegram.ext import Application
+
+from bot import replies
+from bot.channels.relay import RasaRelay, split_text
+from bot.channels.telegram import (
+    COMMANDS, SECRET_HEADER, WEBHOOK_PATH, ButtonPayloads, ConfigError, TelegramConfig,
+    build_application, send_replies, webhook_app,
+)
+from bot.config import LANGUAGES
+from bot.knowledge import TELEGRAM_TEXT_LIMIT
+from bot.services import free_port
+from tests.fake_telegram import (
+    LOCATION, PHOTO, STICKER, TOKEN, VOICE, FakeRasa, FakeTelegram, callback_update, content_update,
+    edited_update, text_update,
+)
+
+SECRET = "webhook-secret-0123456789abcdef"
+PREFIX = 40   # characters of an expected text compared (unreviewed answers get a note appended)
+#: One question per language that the trained model answers reliably (as in test_conversation).
+QUESTIONS = {
+    "nl": ("hoe doe ik aangifte bij de politie?", "report_how"),
+    "en": ("can I report a crime without giving my name?", "report_anonymous"),
+    "es": ("que es un programa de salida?", "exit_what"),
+    "pl": ("gdzie znajdę program wyjścia z pracy seksualnej w mojej okolicy?", "exit_where"),
+    "ro": ("lucrez cu opting-in, patronul îmi face asigurarea de sănătate?", "health_insurance_opting_in"),
+}
+_chats = iter(range(700_001, 800_000))
+
+
+def new_chat() -> int:
+    """A fresh chat id per conversation, so tests never share a Rasa conversation."""
+    return next(_chats)
+
+
+def run(scenario: Awaitable[Any]) -> Any:
+    return asyncio.run(scenario)
+
+
+@asynccontextmanager
+async def gateway(rasa_url: str, **config: Any) -> AsyncIterator[tuple[Application, FakeTelegram]]:
+    """The gateway as `python -m bot telegram` builds it, initialised against a fresh fake API."""
+    async with FakeTelegram() as api:
+        app = build_application(TelegramConfig(token=TOKEN, api_base=api.url, rasa_url=rasa_url, **config))
+        await app.initialize()
+        try:
+            yield app, api
+        finally:
+            await app.shutdown()
+            await app.post_shutdown(app)
+
+
+async def feed(app: Application, update: dict) -> None:
+    await app.process_update(Update.de_json(update, app.bot))
+
+
+def starts_like(text: str, expected: str) -> bool:
+    return text.startswith(expected[:PREFIX])
+
+
+def buttons_of(call_params: dict) -> list[dict]:
+    rows = (call_params.get("reply_markup") or {}).get("inline_keyboard") or []
+    assert all(len(row) == 1 for row in rows), "one button per row"
+    return [row[0] for row in rows]
+
+
+# --------------------------------------------------------------------------------- conversation
+def test_text_in_reply_out_in_each_language(assistant, knowledge):
+    async def scenario() -> None:
+        async with gateway(assistant.url) as (app, api):
+            for lang, (question, answer_id) in QUESTIONS.items():
+                chat = new_chat()
+                await feed(app, text_update(chat, question, language_code=lang))
+                texts = api.texts(chat)
+                assert texts and starts_like(texts[0], knowledge.answer_text(answer_id, lang)), (lang, texts)
+                assert api.sent("sendChatAction", chat)[0].params["action"] == "typing"
+                [answer] = api.sent("sendMessage", chat)
+                assert "parse_mode" not in answer.params
+                assert buttons_of(answer.params), "an answer comes with its follow-up buttons"
+
+    run(scenario())
+
+
+def test_a_button_press_is_answered_and_its_payload_relayed(assistant, knowledge):
+    async def scenario() -> None:
+        async with gateway(assistant.url) as (app, api):
+            chat = new_chat()
+            await feed(app, text_update(chat, "do I need Dutch health insurance?"))
+            buttons = buttons_of(api.sent("sendMessage", chat)[-1].params)
+            menu = next(b for b in buttons if b["text"] == knowledge.button("menu", "en"))
+            update = callback_update(chat, menu["callback_data"])
+            await feed(app, update)
+            [answered] = api.sent("answerCallbackQuery")
+            assert answered.params["callback_query_id"] == update["callback_query"]["id"]
+            assert starts_like(api.texts(chat)[-1], knowledge.system_text("menu", "en"))
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("command,expected", [
+    ("/start", lambda k: k.system_text("greet", "en")),
+    ("/menu", lambda k: k.system_text("menu", "en")),
+    ("/language", lambda k: replies.language_choice(k).text),
+    ("/help", lambda k: k.answer_text("help_human", "en")),
+    ("/privacy", lambda k: k.answer_text("privacy", "en")),
+])
+def test_commands(assistant, knowledge, command, expected):
+    text = expected(knowledge)
+
+    async def scenario() -> list[str]:
+        async with gateway(assistant.url) as (app, api):
+            chat = new_chat()
+            await feed(app, text_update(chat, command))
+            return api.texts(chat)
+
+    texts = run(scenario())
+    assert texts and starts_like(texts[0], text), texts
+
+
+def test_forget_asks_first_and_the_yes_button_deletes(assistant, knowledge):
+    async def scenario() -> None:
+        async with gateway(assistant.url) as (app, api):
+            chat = new_chat()
+            await feed(app, text_update(chat, "/forget", language_code="es"))
+            asked = api.sent("sendMessage", chat)[-1]
+            assert starts_like(asked.params["text"], knowledge.system_text("forget_confirm", "es"))
+            yes = next(b for b in buttons_of(asked.params) if b["text"] == knowledge.button("yes", "es"))
+            assert yes["callback_data"] == "/affirm"
+            await feed(app, callback_update(chat, yes["callback_data"], language_code="es"))
+            assert starts_like(api.texts(chat)[-1], knowledge.answer_text("forget_me", "es"))
+
+    run(scenario())
+
+
+def test_non_text_messages_get_the_not_text_reply(assistant, knowledge):
+    updates = {
+        "sticker": lambda chat: content_update(chat, "nl", **STICKER),
+        "photo": lambda chat: content_update(chat, "nl", caption="kijk", **PHOTO),
+        "voice": lambda chat: content_update(chat, "nl", **VOICE),
+        "location": lambda chat: content_update(chat, "nl", **LOCATION),
+        "edited": lambda chat: edited_update(chat, "mag de politie mijn huis in?", "nl"),
+    }
+
+    async def scenario() -> dict[str, list[str]]:
+        async with gateway(assistant.url) as (app, api):
+            chats = {kind: new_chat() for kind in updates}
+            await asyncio.gather(*(feed(app, make(chats[kind])) for kind, make in updates.items()))
+            return {kind: api.texts(chat) for kind, chat in chats.items()}
+
+    expected = knowledge.system_text("not_text", "nl")
+    for kind, texts in run(scenario()).items():
+        assert texts and starts_like(texts[0], expected), (kind, texts)
+
+
+# --------------------------------------------------------------------------- splitting and limits
+def test_split_text_prefers_paragraphs_then_lines_then_words():
+    assert split_text("short", 10) == ["short"]
+    assert split_text("aaaa\n\nbbbb\n\ncccc", 10) == ["aaaa\n\nbbbb", "cccc"]
+    assert split_text("aaaa bbbb\ncccc dddd", 12) == ["aaaa bbbb", "cccc dddd"]
+    assert split_text("one two three four five", 9) == ["one two", "three", "four five"]
+    assert split_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+    assert split_text("  \n\n  ", 10) == []
+    text = "\n\n".join(f"Paragraph {n}. " + "word " * (n * 37) for n in range(1, 40))
+    parts = split_text(text, TELEGRAM_TEXT_LIMIT)
+    assert len(parts) > 1 and all(len(p) <= TELEGRAM_TEXT_LIMIT for p in parts)
+    assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+def test_a_long_reply_is_sent_in_parts_with_the_buttons_under_the_last():
+    reply = {"text": "\n\n".join(["Lorem ipsum dolor sit amet. " * 60] * 5),
+             "buttons": [{"title": "Menu", "payload": "/menu"}], "custom": {"answer_id": "x", "language": "en"}}
+
+    async def scenario() -> None:
+        async with gateway("http://127.0.0.1:9") as (app, api):
+            await send_replies(app.bot, 42, [reply], ButtonPayloads())
+            sent = api.sent("sendMessage", 42)
+            assert len(sent) >= 3 and all(len(c.params["text"]) <= TELEGRAM_TEXT_LIMIT for c in sent)
+            assert [bool(c.params.get("reply_markup")) for c in sent] == [False] * (len(sent) - 1) + [True]
+            assert "custom" not in str([c.params for c in sent])
+
+    run(scenario())
+
+
+def test_long_payloads_get_short_callback_data():
+    payloads = ButtonPayloads()
+    long_payload = '/menu{"topic": "' + "x" * 80 + '"}'
+    data = payloads.data_for(long_payload)
+    assert len(data.encode()) <= 64 and payloads.data_for(long_payload) == data
+    assert payloads.payload_for(data) == long_payload
+    assert payloads.data_for("/affirm") == "/affirm" and payloads.payload_for("/affirm") == "/affirm"
+    assert payloads.payload_for("#unknown-after-a-restart") == COMMANDS["menu"]
+
+
+# -------------------------------------------------------------------------------- failure paths
+def test_429_is_retried_after_the_time_telegram_asks(assistant):
+    async def scenario() -> None:
+        async with gateway(assistant.url) as (app, api):
+            api.fail_next("sendMessage", {"ok": False, "error_code": 429, "description": "Too Many Requests: "
+                                          "retry after 1", "parameters": {"retry_after": 1}}, status=429)
+            chat = new_chat()
+            await feed(app, text_update(chat, "/menu"))
+            first, second = [c for c in api.calls if c.method == "sendMessage"]
+            assert (first.status, second.status) == (429, 200)
+            assert second.at - first.at >= 0.9
+            assert api.texts(chat) == [second.params["text"]]
+
+    run(scenario())
+
+
+def test_rasa_down_gives_the_service_unavailable_text(knowledge):
+    async def scenario() -> list[str]:
+        async with gateway(f"http://127.0.0.1:{free_port()}") as (app, api):
+            await feed(app, text_update(1234, "czy muszę pokazać dowód?", language_code="pl"))
+            return api.texts(1234)
+
+    [text] = run(scenario())
+    assert text == knowledge.system_text("service_unavailable", "pl") and "112" in text
+
+
+@pytest.mark.parametrize("rasa", [
+    dict(delay=3.0), dict(status=500, reply={"error": "boom"}), dict(reply=[]), dict(reply={"not": "a list"}),
+], ids=["slow", "5xx", "empty", "malformed"])
+def test_relay_never_returns_silence(knowledge, rasa):
+    async def scenario() -> list[dict]:
+        async with FakeRasa(**rasa) as fake:
+            relay = RasaRelay(fake.url, timeout_s=0.5)
+            try:
+                return await relay.send("te-pseudonym", "hello", {"language": "ro"})
+            finally:
+                await relay.aclose()
+
+    [message] = run(scenario())
+    assert message["text"] == knowledge.system_text("service_unavailable", "ro")
+
+
+def test_one_failing_update_does_not_stop_the_bot(assistant, caplog):
+    async def scenario() -> None:
+        async with gateway(assistant.url) as (app, api):
+            chat = new_chat()
+            api.fail_next("sendMessage", {"ok": False, "error_code": 403,
+                                          "description": "Forbidden: bot was blocked by the user"}, status=403)
+            await feed(app, text_update(chat, "/menu"))
+            await feed(app, text_update(chat, "/menu"))
+            assert len(api.texts(chat)) == 1
+
+    with caplog.at_level(logging.ERROR, logger="bot.channels.telegram"):
+        run(scenario())
+    assert "handling an update failed (Forbidden)" in caplog.text
+
+
+# ------------------------------------------------------------------------------- webhook, polling
+def test_webhook_refuses_requests_without_the_secret(assistant, knowledge):
+    async def scenario() -> None:
+        async with gateway(assistant.url, mode="webhook", webhook_secret=SECRET) as (app, api):
+            assert app.updater is None
+            await app.start()
+            try:
+                async with TestServer(webhook_app(app, SECRET)) as server, aiohttp.ClientSession() as http:
+                    url = server.make_url(WEBHOOK_PATH)
+                    chat = new_chat()
+                    for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET[:-1]}):
+                        async with http.post(url, json=text_update(chat, "/menu"), headers=headers) as answer:
+                            assert answer.status == 403
+                    async with http.post(url, data=b"not json", headers={SECRET_HEADER: SECRET}) as answer:
+                        assert answer.status == 400
+                    await asyncio.sleep(0.5)
+                    assert not [c for c in api.calls if c.method != "getMe"], "nothing relayed or sent"
+                    async with http.post(url, json=text_update(chat, "/menu"), headers={SECRET_HEADER: SECRET}) as answer:
+                        assert answer.status == 200
+                    [sent] = await api.wait_for("sendMessage", chat_id=chat)
+                    assert starts_like(sent.params["text"], knowledge.system_text("menu", "en"))
+            finally:
+                await app.stop()
+
+    run(scenario())
+
+
+def test_polling_answers_and_stops_cleanly(assistant, knowledge):
+    async def scenario() -> None:
+        async with gateway(assistant.url) as (app, api):
+            chat = new_chat()
+            update = text_update(chat, "/menu", language_code="ro")
+            api.push_update(update)
+            await app.updater.start_polling(timeout=1)
+            await app.start()
+            [sent] = await api.wait_for("sendMessage", chat_id=chat)
+            await app.updater.stop()
+            await app.stop()
+            assert not app.running and not app.updater.running
+            assert starts_like(sent.params["text"], knowledge.system_text("menu", "ro"))
+            offsets = [c.params.get("offset") for c in api.calls if c.method == "getUpdates"]
+            assert max(o or 0 for o in offsets) > update["update_id"], "the update was confirmed"
+
+    run(scenario())
+
+
+def test_startup_registers_the_commands_in_five_languages_and_a_default(assistant, knowledge):
+    async def scenario() -> list:
+        async with gateway(assistant.url) as (app, api):
+            await app.post_init(app)
+            return api.sent("setMyCommands")
+
+    calls = run(scenario())
+    assert sorted(str(c.params.get("language_code")) for c in calls) == sorted([*LANGUAGES, "None"])
+    for call in calls:
+        lang = call.params.get("language_code", "en")
+        assert [c["command"] for c in call.params["commands"]] == list(COMMANDS)
+        for command in call.params["commands"]:
+            assert command["description"] == knowledge.ui[lang]["commands"][command["command"]]
+            assert 3 <= len(command["description"]) <= 60
+
+
+# ----------------------------------------------------------------------------- configuration
+def test_configuration_comes_from_the_environment(monkeypatch):
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_MODE", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_LISTEN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="BotFather"):
+        TelegramConfig.from_env()
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    assert TelegramConfig.from_env().mode == "polling"
+    monkeypatch.setenv("TELEGRAM_MODE", "webhook")
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+        TelegramConfig.from_env()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TELEGRAM_LISTEN", "0.0.0.0:9000")
+    config = TelegramConfig.from_env()
+    assert (config.mode, config.listen_host, config.listen_port) == ("webhook", "0.0.0.0", 9000)
+
+
+# ------------------------------------------------------------------------------------- privacy
+def test_logs_hold_no_text_chat_id_username_or_token(assistant, caplog):
+    chat, username = 987_654_321_123, "very_private_username"
+    texts = ["my landlord Jansen at Keizersgracht 99 threatens me", "ik ben Maria, mag de politie binnen?"]
+
+    async def scenario(rasa_url: str, fail: Optional[int] = None) -> None:
+        async with gateway(rasa_url) as (app, api):
+            if fail:
+                api.fail_next("sendMessage", {"ok": False, "error_code": fail, "description": "Bad Request: "
+                                              f"chat {chat} not found"}, status=fail)
+            for text in texts:
+                await feed(app, text_update(chat, text, username=username))
+            await feed(app, callback_update(chat, "/menu"))
+
+    caplog.set_level(logging.INFO)   # the default level of `python -m bot telegram`, for every logger
+    run(scenario(assistant.url))
+    run(scenario(f"http://127.0.0.1:{free_port()}", fail=400))
+    assert "BadRequest" in caplog.text and "could not be reached" in caplog.text, "the failures were logged"
+    for secret in [*texts, str(chat), username, TOKEN]:
+        assert secret not in caplog.text
