@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate crossval ask telegram clean
+.PHONY: run test setup train validate crossval ask telegram whatsapp clean
 
 run: setup            ## set up, train if needed, chat with the assistant in this terminal
 	$(PY) -m bot train
@@ -29,12 +29,12 @@ crossval: setup       ## 5-fold cross-validation of the NLU model (slow: about 5
 ask: setup            ## make ask Q="mag de politie mijn huis in?"
 	$(PY) -m bot ask "$(Q)"
 
-telegram: setup       ## the assistant in the background + the Telegram gateway (TELEGRAM_BOT_TOKEN); Ctrl-C stops both
+telegram whatsapp: setup   ## the assistant in the background + that gateway (docs/telegram.md, docs/whatsapp.md); Ctrl-C stops both
 	$(PY) -m bot train
 	@$(PY) -m bot run --no-chat & assistant=$$!; \
 	trap 'kill $$assistant 2>/dev/null; wait $$assistant' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(PY) -m bot telegram
+	$(PY) -m bot $@
 
 clean:
 	rm -rf models .rasa results

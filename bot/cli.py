@@ -64,6 +64,14 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_whatsapp(args: argparse.Namespace) -> int:
+    """The WhatsApp Cloud API webhook (configured from the environment, see docs/whatsapp.md)."""
+    from bot.channels.whatsapp import WhatsAppConfig, run
+
+    run(WhatsAppConfig.from_env())
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     """One message through the trained assistant: reply, answer id, language, confidence."""
     import asyncio
@@ -192,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("telegram", help="the Telegram gateway to a running assistant (docs/telegram.md)")
     p.set_defaults(func=cmd_telegram)
+
+    p = sub.add_parser("whatsapp", help="the WhatsApp webhook gateway to a running assistant (docs/whatsapp.md)")
+    p.set_defaults(func=cmd_whatsapp)
 
     p = sub.add_parser("ask", help="send one message and show the reply, answer id and language")
     p.add_argument("message")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 CRY_MAX_WORDS = 4
+_BUCKET = 3   # prefix phrases are looked up by up to this many first letters
 _EXTRA_FOLD = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "ı": "i"})
 _TOKEN = re.compile(r"[\w*]+", re.UNICODE)
 
@@ -32,11 +33,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-_REPEATS = re.compile(r"(\w)\1+")
+_REPEATS = re.compile(r"([^\W\d_])\1+")
 
 
 def squeeze(word: str) -> str:
-    """One letter for a run of the same letter: "helppp" -> "help", "socorro" -> "socoro"."""
+    """One letter for a run of the same letter: "helppp" -> "help", "socorro" -> "socoro".
+    Digits stay as they are ("112")."""
     return _REPEATS.sub(r"\1", word)
 
 
@@ -51,19 +53,48 @@ class Phrase:
         self.source = source
         self.parts = [squeeze(p) for p in _TOKEN.findall(fold(source))]
 
-    def _word_matches(self, part: str, word: str) -> bool:
+    @staticmethod
+    def _word_matches(part: str, word: str) -> bool:
         if part == "*":
             return True
         if part.endswith("*"):
             return word.startswith(part[:-1])
         return word == part
 
-    def matches(self, message: list[str]) -> bool:
+    def matches_at(self, message: list[str], start: int) -> bool:
         n = len(self.parts)
-        if n == 0 or (n == 1 and len(message) > CRY_MAX_WORDS):
+        if n == 0 or start + n > len(message) or (n == 1 and len(message) > CRY_MAX_WORDS):
             return False
-        for start in range(len(message) - n + 1):
-            if all(self._word_matches(p, message[start + i]) for i, p in enumerate(self.parts)):
+        return all(self._word_matches(p, message[start + i]) for i, p in enumerate(self.parts))
+
+
+class PhraseList:
+    """Phrases indexed by their first word, so a message is checked in time proportional to its
+    length, not to the (long, reviewed) list: lists of several hundred phrases per language."""
+
+    def __init__(self, sources: list[str]):
+        self.by_word: dict[str, list[Phrase]] = {}
+        self.by_prefix: dict[str, list[tuple[str, Phrase]]] = {}   # keyed by the prefix's first letters
+        self.any_first: list[Phrase] = []
+        for source in sources:
+            phrase = Phrase(source)
+            if not phrase.parts:
+                continue
+            first = phrase.parts[0]
+            if first == "*":
+                self.any_first.append(phrase)
+            elif first.endswith("*"):
+                prefix = first[:-1]
+                self.by_prefix.setdefault(prefix[:_BUCKET], []).append((prefix, phrase))
+            else:
+                self.by_word.setdefault(first, []).append(phrase)
+
+    def matches(self, message: list[str]) -> bool:
+        for start, word in enumerate(message):
+            candidates = list(self.by_word.get(word, ()))
+            for size in range(1, _BUCKET + 1):
+                candidates += [p for prefix, p in self.by_prefix.get(word[:size], ()) if word.startswith(prefix)]
+            if any(p.matches_at(message, start) for p in candidates + self.any_first):
                 return True
         return False
 
@@ -85,14 +116,15 @@ class SafetyMatcher:
 
     def __init__(self, lists: dict[str, dict[str, list[str]]]):
         self.lists = {
-            lang: {kind: [Phrase(p) for p in phrases] for kind, phrases in kinds.items()}
+            lang: {kind: PhraseList(phrases) for kind, phrases in kinds.items()}
             for lang, kinds in lists.items()
         }
 
     def _first(self, kind: str, message: list[str], prefer: Optional[str]) -> Optional[str]:
         order = sorted(self.lists, key=lambda lang: lang != prefer)
         for lang in order:
-            if any(p.matches(message) for p in self.lists[lang].get(kind, [])):
+            phrases = self.lists[lang].get(kind)
+            if phrases is not None and phrases.matches(message):
                 return lang
         return None
 

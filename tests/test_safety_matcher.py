@@ -43,3 +43,8 @@ def test_repeated_letters_are_ignored():
 def test_question_about_violence_is_flagged_for_the_dialogue():
     found = SafetyMatcher(LISTS).assess("how do i report violence")
     assert found.about_violence and not found.danger
+
+
+def test_digits_are_not_squeezed():
+    m = SafetyMatcher({"en": {"danger": ["112"], "trafficking": [], "not_danger": []}})
+    assert m.assess("112!").danger and not m.assess("room 12").danger

@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot import replies
 from bot.channels.relay import RasaRelay, split_text
 from bot.channels.telegram import (
-    COMMANDS, SECRET_HEADER, WEBHOOK_PATH, ButtonPayloads, ConfigError, TelegramConfig,
+    COMMANDS, SECRET_HEADER, WEBHOOK_PATH, ButtonPayloads, ConfigError, PerChatOrder, TelegramConfig,
     build_application, send_replies, webhook_app,
 )
 from bot.config import LANGUAGES
@@ -201,6 +201,29 @@ def test_long_payloads_get_short_callback_data():
     assert payloads.payload_for(data) == long_payload
     assert payloads.data_for("/affirm") == "/affirm" and payloads.payload_for("/affirm") == "/affirm"
     assert payloads.payload_for("#unknown-after-a-restart") == COMMANDS["menu"]
+
+
+def test_updates_of_one_chat_stay_in_order_while_chats_run_concurrently():
+    async def scenario() -> list[str]:
+        order: list[str] = []
+        processor = PerChatOrder(8)
+
+        async def turn(label: str, seconds: float) -> None:
+            order.append(f"{label} start")
+            await asyncio.sleep(seconds)
+            order.append(f"{label} end")
+
+        def update(chat: int) -> Update:
+            return Update.de_json(text_update(chat, "x"), None)
+
+        await asyncio.gather(processor.process_update(update(1), turn("a1", 0.2)),
+                             processor.process_update(update(1), turn("a2", 0.0)),
+                             processor.process_update(update(2), turn("b1", 0.0)))
+        return order
+
+    order = run(scenario())
+    assert order.index("a1 end") < order.index("a2 start"), order
+    assert order.index("b1 end") < order.index("a1 end"), "another chat does not wait"
 
 
 # -------------------------------------------------------------------------------- failure paths

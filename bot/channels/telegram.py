@@ -224,7 +224,8 @@ def metadata_for(update: Update, kind: Optional[str] = None) -> dict[str, str]:
 
 
 def message_kind(update: Update) -> str:
-    """"edited", or the attachment type (sticker, photo, voice, location...) in PTB's order."""
+    """The kind the assistant is told: "edited", or the attachment type (sticker, photo, voice,
+    location...) in PTB's order (so an animation is not reported as its document)."""
     if update.edited_message:
         return "edited"
     message = update.effective_message
@@ -264,7 +265,10 @@ class Gateway:
 
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
-        await query.answer()      # stops the button's loading spinner
+        try:
+            await query.answer()      # stops the button's loading spinner
+        except TelegramError as err:  # e.g. a press too old to answer: still relay it
+            logger.warning("telegram: could not answer a button press (%s)", type(err).__name__)
         await self.converse(update, context, self.payloads.payload_for(query.data or ""))
 
     async def on_other(self, update: Update, context: Context) -> None:
@@ -334,7 +338,7 @@ def build_application(config: TelegramConfig) -> Application:
     """The whole gateway as one PTB Application: handlers, error handler, start and stop hooks."""
     logging.getLogger("httpx").setLevel(logging.WARNING)   # its INFO lines show URLs with the token
     gateway = Gateway(RasaRelay(config.rasa_url, config.rasa_timeout_s))
-    builder = (ApplicationBuilder().token(config.token)
+    builder = (ApplicationBuilder().token(config.token).job_queue(None)   # no scheduled jobs
                .concurrent_updates(PerChatOrder(MAX_CONCURRENT_UPDATES))
                .post_init(gateway.on_startup).post_shutdown(gateway.on_shutdown))
     if config.api_base:
@@ -393,12 +397,12 @@ async def serve_webhook(application: Application, config: TelegramConfig) -> Non
         if application.post_init:
             await application.post_init(application)
         await application.start()
-        if config.webhook_url:
-            await application.bot.set_webhook(config.webhook_url, secret_token=config.webhook_secret,
-                                              allowed_updates=ALLOWED_UPDATES)
         await runner.setup()
         await web.TCPSite(runner, config.listen_host, config.listen_port).start()
         logger.info("webhook: listening on %s:%d%s", config.listen_host, config.listen_port, WEBHOOK_PATH)
+        if config.webhook_url:   # after listening, so Telegram's first delivery finds us
+            await application.bot.set_webhook(config.webhook_url, secret_token=config.webhook_secret,
+                                              allowed_updates=ALLOWED_UPDATES)
         try:
             await stopped.wait()
         finally:
