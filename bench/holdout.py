@@ -53,6 +53,9 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
 def evaluate(model: Path, langs=LANGUAGES) -> dict[str, Result]:
     from rasa.core.agent import Agent
 
+    from bot.services import quiet_rasa_logging
+
+    quiet_rasa_logging()
     agent = Agent.load(str(model))
     loop = asyncio.new_event_loop()
     results = {}

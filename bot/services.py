@@ -114,6 +114,16 @@ def action_server(port: Optional[int] = None, log_dir: Optional[Path] = None,
         stop(process)
 
 
+def quiet_rasa_logging() -> None:
+    """Rasa configures its structured logger only in its own CLI; loaded in-process it would print
+    debug lines that contain message texts. Same level as the servers: INFO and up."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.INFO)
+
+
 async def ask_in_process(model: Path, action_url: str, text: str) -> tuple[dict, list[dict]]:
     """Parse and answer one message with the model loaded in this process (for `bot ask`)."""
     from rasa.core.agent import Agent
@@ -121,6 +131,8 @@ async def ask_in_process(model: Path, action_url: str, text: str) -> tuple[dict,
     from rasa.utils.endpoints import EndpointConfig
 
     from bot.channels.rest import TogetherOutputChannel
+
+    quiet_rasa_logging()
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
     parse = await agent.parse_message(text)

@@ -58,6 +58,9 @@ def agent(model):
     """The trained model loaded in this process, for bulk NLU checks (no HTTP per message)."""
     from rasa.core.agent import Agent
 
+    from bot.services import quiet_rasa_logging
+
+    quiet_rasa_logging()
     return Agent.load(str(model))
 
 
@@ -83,6 +86,18 @@ def languages_of(messages: list[dict]) -> list[str]:
 
 __all__ = ["LANGUAGES", "ROOT", "TESTS", "answer_ids", "languages_of", "parse_all"]
 
+
+
+@pytest.fixture(scope="module")
+def pseudonym_secret():
+    """The servers' pseudonym secret in this process too, so tests can name stored conversations."""
+    from bot import privacy
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(privacy.SECRET_ENV, TEST_SECRET)
+        privacy._secret.cache_clear()
+        yield
+    privacy._secret.cache_clear()
 
 
 def rest_key(sender: str) -> str:

@@ -22,6 +22,8 @@ from bot.channels.telegram import (
 from bot.config import LANGUAGES
 from bot.knowledge import TELEGRAM_TEXT_LIMIT
 from bot.services import free_port
+from bot.privacy import pseudonymise
+from tests.conftest import rest_key
 from tests.fake_telegram import (
     LOCATION, PHOTO, STICKER, TOKEN, VOICE, FakeRasa, FakeTelegram, callback_update, content_update,
     edited_update, text_update,
@@ -129,10 +131,14 @@ def test_commands(assistant, knowledge, command, expected):
     assert texts and starts_like(texts[0], text), texts
 
 
-def test_forget_asks_first_and_the_yes_button_deletes(assistant, knowledge):
+def test_forget_asks_first_and_the_yes_button_deletes(assistant, knowledge, pseudonym_secret):
+    chat = new_chat()
+    conversation = rest_key(pseudonymise("telegram", str(chat)))
+
     async def scenario() -> None:
         async with gateway(assistant.url) as (app, api):
-            chat = new_chat()
+            await feed(app, text_update(chat, "¿tengo que tener seguro médico en holanda?", language_code="es"))
+            assert any(e["event"] == "user" for e in assistant.tracker(conversation)["events"])
             await feed(app, text_update(chat, "/forget", language_code="es"))
             asked = api.sent("sendMessage", chat)[-1]
             assert starts_like(asked.params["text"], knowledge.system_text("forget_confirm", "es"))
@@ -142,6 +148,8 @@ def test_forget_asks_first_and_the_yes_button_deletes(assistant, knowledge):
             assert starts_like(api.texts(chat)[-1], knowledge.answer_text("forget_me", "es"))
 
     run(scenario())
+    after = assistant.tracker(conversation)
+    assert not [e for e in after["events"] if e["event"] in ("user", "bot")], "the old messages are still stored"
 
 
 def test_non_text_messages_get_the_not_text_reply(assistant, knowledge):

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestServer
 
-from bot import privacy, replies
+from bot import replies
 from bot.channels.relay import RasaRelay
 from bot.channels.whatsapp import (
     CONTINUED, REQUIRED, SIGNATURE_HEADER, TEXT_LIMIT, WEBHOOK_PATH, Command, CommandWords, ConfigError,
@@ -29,7 +29,7 @@ from bot.paths import LOCALES
 from bot.privacy import pseudonymise
 from bot.services import free_port
 from tests import fake_graph as fake
-from tests.conftest import TEST_SECRET, rest_key
+from tests.conftest import rest_key
 from tests.fake_graph import (
     ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph, choices, shown_text,
 )
@@ -64,14 +64,7 @@ def command_words(lang: str, command: str) -> list[str]:
     return yaml.safe_load((LOCALES / lang / "commands.yml").read_text(encoding="utf-8"))[command]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pseudonym_secret():
-    """The servers' pseudonym secret in this process too, so tests can name conversations."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(privacy.SECRET_ENV, TEST_SECRET)
-        privacy._secret.cache_clear()
-        yield
-    privacy._secret.cache_clear()
+pytestmark = pytest.mark.usefixtures("pseudonym_secret")
 
 
 # ------------------------------------------------------------------------------------ harness
