@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train validate crossval ask telegram whatsapp clean
+.PHONY: run test demo setup train validate crossval ask telegram whatsapp clean
 
 run: setup            ## set up, train if needed, chat with the assistant in this terminal
 	$(PY) -m bot train
@@ -12,6 +12,10 @@ test: setup           ## set up, train if needed, run all tests
 	@scripts/test-services.sh
 	$(PY) -m bot train
 	$(PY) -m pytest
+
+demo: setup           ## the fieldworker demo: web chat on http://127.0.0.1:8000, offline (docs/demo.md)
+	$(PY) -m bot train
+	$(PY) -m bot demo
 
 setup:
 	@scripts/setup.sh

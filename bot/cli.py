@@ -56,6 +56,15 @@ def _stop_on_signals() -> None:
         signal.signal(sig, interrupt)
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The fieldworker demo: the assistant plus an offline web chat on 127.0.0.1."""
+    from bot.demo.run import run
+    from bot.training import ensure_model
+
+    run(ensure_model(), args.port, open_browser=not args.no_browser)
+    return 0
+
+
 def cmd_telegram(args: argparse.Namespace) -> int:
     """The Telegram gateway (configured from the environment, see docs/telegram.md)."""
     from bot.channels.telegram import TelegramConfig, run
@@ -178,7 +187,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
     rows = usage.rows()
     if not rows:
-        print(f"no usage counted yet ({usage.usage_file()})")
+        print(f"no usage counted yet ({usage.usage_file() or 'counting is off'})")
     for day, lang, answer_id, n in rows:
         print(f"{day}  {lang}  {answer_id:32} {n}")
     return 0
@@ -197,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-port", type=int, default=int(os.environ.get("BOT_ACTION_PORT", 5055)))
     p.add_argument("--no-chat", action="store_true", help="only serve the REST channel")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="the fieldworker demo: a web chat on http://127.0.0.1:8000 (docs/demo.md)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("BOT_DEMO_PORT", 8000)))
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("telegram", help="the Telegram gateway to a running assistant (docs/telegram.md)")
     p.set_defaults(func=cmd_telegram)

@@ -29,6 +29,9 @@ SYSTEM_KEYS: tuple[str, ...] = (
     "service_unavailable", "not_reviewed_note",
 )
 BUTTON_KEYS: tuple[str, ...] = ("more", "menu", "language", "help", "yes", "no")
+#: Labels of the fieldworker demo page (ui.yml `demo:`).
+DEMO_KEYS: tuple[str, ...] = ("title", "notice", "new_conversation", "large_text", "placeholder", "send",
+                              "examples", "topics", "language", "conversation")
 LANGUAGE_FILES: tuple[str, ...] = ("answers.yml", "system.yml", "ui.yml", "safety.yml")
 
 # Channel limits (characters) the texts must fit, whatever the channel.
@@ -123,6 +126,13 @@ class Knowledge:
 
     def language_name(self, lang: str) -> str:
         return self.ui[lang]["language_name"]
+
+    def examples(self, topic: str, lang: str) -> list[str]:
+        """Example questions for a topic (demo chips)."""
+        return [str(q) for q in (self.ui[lang].get("examples") or {}).get(topic) or []]
+
+    def demo_text(self, key: str, lang: str) -> str:
+        return str(self.ui[lang]["demo"][key])
 
     def answers_in_topic(self, topic: str) -> list[str]:
         return [m.id for m in self.meta.values() if m.topic == topic]
@@ -315,16 +325,19 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
 
         # ui
         path = loader.root / lang / "ui.yml"
-        data, _ = loader.texts(lang, "ui.yml", ("language_name", "topics", "buttons", "language_words"))
+        data, _ = loader.texts(lang, "ui.yml", ("language_name", "topics", "buttons", "language_words",
+                                                "examples", "demo"))
         ui[lang] = data
-        for group, keys in (("topics", MENU_TOPICS), ("buttons", BUTTON_KEYS)):
+        for group, keys, limit in (("topics", MENU_TOPICS, BUTTON_TITLE_LIMIT),
+                                   ("buttons", BUTTON_KEYS, BUTTON_TITLE_LIMIT),
+                                   ("examples", MENU_TOPICS, None), ("demo", DEMO_KEYS, None)):
             labels = data.get(group) or {}
             for key in keys:
-                if key not in labels:
+                if not labels.get(key):
                     loader.problem(path, yamlfile.line_of(data, group), f"missing translation: {group}.{key}")
-                else:
+                elif limit:
                     _limit(loader, path, yamlfile.line_of(labels, key), f"{group}.{key}", str(labels[key]),
-                           BUTTON_TITLE_LIMIT, "button title")
+                           limit, "button title")
         if "language_name" in data:
             _limit(loader, path, yamlfile.line_of(data, "language_name"), "language_name",
                    str(data["language_name"]), BUTTON_TITLE_LIMIT, "button title")

@@ -3,6 +3,7 @@
 Per day, language and answer id: how often it was given (fallbacks included). Nothing else is
 stored: no ids, no texts, no times finer than a day. One small JSON file per action server
 (`BOT_USAGE_FILE`); several replicas each keep their own and the report adds them up.
+`BOT_USAGE_FILE=off` counts nothing (the fieldworker demo, where nothing may be stored).
 """
 from __future__ import annotations
 
@@ -18,13 +19,20 @@ from bot.paths import ROOT
 DEFAULT_FILE = ROOT / ".rasa" / "usage.json"
 
 
-def usage_file() -> Path:
-    return Path(os.environ.get("BOT_USAGE_FILE") or DEFAULT_FILE)
+OFF = "off"
+
+
+def usage_file() -> Optional[Path]:
+    """Where counts are kept, or None when counting is switched off."""
+    configured = os.environ.get("BOT_USAGE_FILE") or str(DEFAULT_FILE)
+    return None if configured.strip().lower() == OFF else Path(configured)
 
 
 def count(pairs: Iterable[tuple[str, str]], path: Optional[Path] = None, day: Optional[dt.date] = None) -> None:
-    """Add one to each (answer_id, language) for today."""
+    """Add one to each (answer_id, language) for today (nothing when counting is off)."""
     path = path or usage_file()
+    if path is None:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     key = (day or dt.date.today()).isoformat()
     with open(path.with_suffix(".lock"), "w") as lock:
@@ -41,6 +49,8 @@ def count(pairs: Iterable[tuple[str, str]], path: Optional[Path] = None, day: Op
 
 def read(path: Optional[Path] = None) -> dict:
     path = path or usage_file()
+    if path is None:
+        return {}
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):

@@ -35,3 +35,11 @@ def test_usage_counts_hold_only_day_language_answer_and_count(tmp_path):
     data = json.loads(path.read_text())
     [(day, per_lang)] = data.items()
     assert len(day) == 10 and per_lang == {"pl": {"check_id": 2}, "en": {"fallback": 1}}
+
+
+def test_usage_counting_can_be_switched_off(tmp_path, monkeypatch):
+    monkeypatch.setattr(usage, "DEFAULT_FILE", tmp_path / "usage.json")
+    monkeypatch.setenv("BOT_USAGE_FILE", "off")
+    assert usage.usage_file() is None
+    usage.count([("check_id", "pl")])
+    assert usage.rows() == [] and list(tmp_path.iterdir()) == []
