@@ -100,6 +100,13 @@ def pseudonym_secret():
     privacy._secret.cache_clear()
 
 
+def server_logs(assistant) -> str:
+    """Everything the action server and Rasa have logged so far (at their default level)."""
+    text = "".join(path.read_text(encoding="utf-8", errors="replace") for path in Path(assistant.log_dir).glob("*.log"))
+    assert text, "the assistant's logs were read"
+    return text
+
+
 def rest_key(sender: str) -> str:
     """The pseudonym the REST channel stores a test sender under (same secret as the servers)."""
     import hashlib

@@ -29,7 +29,7 @@ from bot.paths import LOCALES
 from bot.privacy import pseudonymise
 from bot.services import free_port
 from tests import fake_graph as fake
-from tests.conftest import rest_key
+from tests.conftest import rest_key, server_logs
 from tests.fake_graph import (
     ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph, choices, shown_text,
 )
@@ -509,9 +509,7 @@ def test_logs_hold_no_phone_number_and_no_message_text(assistant, caplog):
     run(scenario(assistant.url))
     run(scenario(closed_port_url(), fail=True))
     assert "could not be reached" in caplog.text and "HTTP 400" in caplog.text, "the failures were logged"
-    server_logs = "".join(path.read_text(encoding="utf-8", errors="replace")
-                          for path in Path(assistant.log_dir).glob("*.log"))
-    assert server_logs, "the assistant's logs were read"
+    logged = server_logs(assistant)
     for secret in [number, *texts, "Keizersgracht", "wamid", ACCESS_TOKEN, APP_SECRET]:
         assert secret not in caplog.text, secret
-        assert secret not in server_logs, secret
+        assert secret not in logged, secret
