@@ -142,32 +142,46 @@ async def ask_in_process(model: Path, action_url: str, text: str) -> tuple[dict,
 
 
 @contextmanager
-def running(model: Path, rasa_port: Optional[int] = None, action_port: Optional[int] = None,
-            log_dir: Optional[Path] = None, extra_env: Optional[dict] = None,
-            timeout: float = 180, endpoints_file: Optional[Path] = None,
-            api_token: Optional[str] = None) -> Iterator[Assistant]:
-    """Run the action server and Rasa (REST channel) until the block ends.
+def rasa_server(model: Path, action_url: str, rasa_port: Optional[int] = None, log_dir: Optional[Path] = None,
+                extra_env: Optional[dict] = None, timeout: float = 180, endpoints_file: Optional[Path] = None,
+                api_token: Optional[str] = None, name: str = "rasa") -> Iterator[Assistant]:
+    """Run one Rasa server (REST channel) against an action server that is already running.
 
-    Endpoints come from `endpoints_file` (default: the project's embedded endpoints.yml, an
-    in-memory tracker store) with the action server's URL filled in. Rasa's HTTP API stays off
+    Endpoints come from `endpoints_file` (default: `BOT_ENDPOINTS`, else the project's embedded
+    endpoints.yml with its in-memory tracker store) with `action_url` filled in. Several servers
+    with a Redis endpoints file are the replicas of a production set-up. Rasa's HTTP API stays off
     unless `api_token` is given (tests use it to inspect the tracker store).
     """
     rasa_port = rasa_port or free_port()
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {**rasa_env(), **(extra_env or {})}
+    source = endpoints_file or ROOT / (os.environ.get("BOT_ENDPOINTS") or ENDPOINTS)
+    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    config["action_endpoint"] = {"url": action_url}
+    endpoints = log_dir / f"{name}-endpoints.yml"
+    endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
+    log = log_dir / f"{name}.log"
+    rasa = _spawn([sys.executable, "-m", "rasa", "run", "--model", str(model),
+                   "--interface", "127.0.0.1", "--port", str(rasa_port),
+                   "--credentials", str(CREDENTIALS), "--endpoints", str(endpoints)]
+                  + (["--enable-api", "--auth-token", api_token] if api_token else []), log, env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, timeout, log)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", action_url, [rasa], log_dir, api_token)
+    finally:
+        stop(rasa)
+
+
+@contextmanager
+def running(model: Path, rasa_port: Optional[int] = None, action_port: Optional[int] = None,
+            log_dir: Optional[Path] = None, extra_env: Optional[dict] = None,
+            timeout: float = 180, endpoints_file: Optional[Path] = None,
+            api_token: Optional[str] = None) -> Iterator[Assistant]:
+    """Run the action server and one Rasa server (REST channel) until the block ends; see
+    :func:`rasa_server` for the endpoints."""
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
     with action_server(action_port, log_dir, extra_env, timeout) as action_url:
-        endpoints = log_dir / "endpoints.yml"
-        config = yaml.safe_load((endpoints_file or ENDPOINTS).read_text(encoding="utf-8")) or {}
-        config["action_endpoint"] = {"url": action_url}
-        endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
-        rasa = _spawn([sys.executable, "-m", "rasa", "run", "--model", str(model),
-                       "--interface", "127.0.0.1", "--port", str(rasa_port),
-                       "--credentials", str(CREDENTIALS), "--endpoints", str(endpoints)]
-                      + (["--enable-api", "--auth-token", api_token] if api_token else []),
-                      log_dir / "rasa.log", env)
-        try:
-            wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, timeout, log_dir / "rasa.log")
-            yield Assistant(f"http://127.0.0.1:{rasa_port}", action_url, [rasa], log_dir, api_token)
-        finally:
-            stop(rasa)
+        with rasa_server(model, action_url, rasa_port, log_dir, extra_env, timeout, endpoints_file,
+                         api_token) as assistant:
+            yield assistant

@@ -115,30 +115,38 @@ def rest_key(sender: str) -> str:
     return "re-" + hmac.new(TEST_SECRET.encode(), f"rest:{sender}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    """A real redis-server on a free loopback port, in a temporary directory."""
+def start_redis(folder: Path, port: int):
+    """A real redis-server on 127.0.0.1:`port` (no persistence), ready to answer; returns the process."""
     import shutil
     import subprocess
     import time
 
     import redis
 
-    from bot.services import free_port
-
     binary = shutil.which("redis-server")
     assert binary, "redis-server is missing: run scripts/test-services.sh (Debian: apt-get install redis-server)"
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
                                 "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     client = redis.Redis(host="127.0.0.1", port=port)
     for _ in range(100):
         try:
             client.ping()
-            break
+            return process
         except redis.ConnectionError:
             time.sleep(0.05)
+    raise AssertionError(f"redis-server did not start on port {port}")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on a free loopback port, in a temporary directory."""
+    import redis
+
+    from bot.services import free_port
+
+    port = free_port()
+    process = start_redis(tmp_path_factory.mktemp("redis"), port)
+    client = redis.Redis(host="127.0.0.1", port=port)
     yield {"host": "127.0.0.1", "port": port, "client": client, "process": process}
     process.terminate()
     process.wait(10)
