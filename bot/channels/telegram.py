@@ -353,7 +353,8 @@ def build_application(config: TelegramConfig) -> Application:
                               for name, payload in COMMANDS.items()])
     application.add_handlers([
         MessageHandler(new & filters.TEXT, gateway.on_text),
-        MessageHandler(new & filters.ATTACHMENT, gateway.on_other),
+        # attachments anywhere, and in a private chat anything else as well (never silence)
+        MessageHandler(new & (filters.ATTACHMENT | filters.ChatType.PRIVATE), gateway.on_other),
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, gateway.on_other),
         CallbackQueryHandler(gateway.on_button),
     ])
