@@ -61,7 +61,7 @@ def test_whatsapp_parser_fuzz_only_raises_value_error():
     assert parsed > 1000
 
 
-def test_whatsapp_webhook_fuzz():
+def test_whatsapp_webhook_fuzz(caplog):
     from tests.test_whatsapp import run, whatsapp
 
     async def scenario() -> dict[str, int]:
@@ -83,9 +83,10 @@ def test_whatsapp_webhook_fuzz():
 
     seen = run(scenario())
     assert seen["answered"] > 100 and seen["refused"] > 50
+    assert "could not be reached" not in caplog.text, "a message did not reach the assistant"
 
 
-def test_telegram_gateway_fuzz():
+def test_telegram_gateway_fuzz(caplog):
     import random
 
     from tests.test_telegram import feed, gateway, new_chat, run
@@ -103,3 +104,4 @@ def test_telegram_gateway_fuzz():
         return answered
 
     assert run(scenario()) == 200
+    assert "could not be reached" not in caplog.text, "a message did not reach the assistant"

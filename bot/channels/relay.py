@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any, Optional
 
 import httpx
@@ -26,6 +27,13 @@ READY_TIMEOUT_S = 180.0
 _SEPARATORS: tuple[str, ...] = ("\n\n", "\n", " ")
 
 Message = dict[str, Any]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """Lone UTF-16 surrogates (a JSON body may carry them as escapes) cannot be sent as UTF-8:
+    replace them with U+FFFD instead of failing the whole message."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -85,7 +93,7 @@ class RasaRelay:
     async def send(self, sender: str, message: str, metadata: Optional[dict] = None) -> list[Message]:
         """The assistant's messages for one user message; never empty, never raises."""
         metadata = metadata or {}
-        body = {"sender": sender, "message": message, "metadata": metadata}
+        body = {"sender": sender, "message": without_surrogates(message), "metadata": metadata}
         try:
             response = await asyncio.wait_for(self._http().post(self.webhook, json=body), self.timeout_s)
             response.raise_for_status()

@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse
 from bot import knowledge as knowledge_module
 from bot import replies
 from bot.config import FALLBACK_LANGUAGE, LANGUAGES, settings
+from bot.channels.relay import without_surrogates
 from bot.language import detect
 from bot.privacy import pseudonymise
 
@@ -69,8 +70,9 @@ def is_valid_payload(text: str) -> bool:
 
 
 def clean_text(text: str, max_chars: int) -> str:
-    """Drop control characters (keep newlines and tabs), cut to `max_chars`, defuse bad payloads."""
-    text = _CONTROL.sub("", text)[:max_chars]
+    """Drop control characters (keep newlines and tabs) and lone surrogates, cut to `max_chars`,
+    defuse bad payloads."""
+    text = _CONTROL.sub("", without_surrogates(text))[:max_chars]
     if text.startswith("/") and not is_valid_payload(text):
         text = text.lstrip("/")
     return text

@@ -1,0 +1,71 @@
+"""The long bad-input run: 10,000+ generated inputs per channel (tests/fuzz.py, fixed seeds).
+
+REST: raw bodies against the real assistant (trained model, action server). WhatsApp: the
+webhook gateway over HTTP (signed posts) with an instant fake Rasa and the fake Graph API, plus the
+notification parser alone. Telegram: text updates through python-telegram-bot's Application with
+fake Telegram and Rasa. The contract is the tests': no crash, no 5xx, every well-formed message
+answered, every malformed payload refused with a 4xx; this prints counts and time.
+
+    .venv/bin/python -m bench.fuzz [--count 10000]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+import uuid
+
+from bot import services
+from bot.training import ensure_model
+from tests import fuzz
+from tests.fake_telegram import FakeRasa, text_update
+from tests.test_fuzz import SEED, check_rest
+
+
+async def whatsapp(count: int) -> dict[str, int]:
+    from tests.test_whatsapp import whatsapp as gateway
+
+    seen = {"answered": 0, "refused": 0}
+    async with FakeRasa() as rasa, gateway(rasa.url) as wa:
+        for body, well_formed in fuzz.whatsapp_bodies(SEED + 2, count):
+            raw = body if isinstance(body, bytes) else fuzz.dumps(body)
+            status = await wa.post(raw=raw)
+            expected = 200 if well_formed else 400
+            assert status == expected, (status, raw[:200])
+            seen["answered" if well_formed else "refused"] += 1
+        await wa.gateway.drain()
+    return seen
+
+
+async def telegram(count: int) -> int:
+    from tests.test_telegram import feed, gateway, new_chat
+
+    rng = random.Random(SEED + 3)
+    async with FakeRasa() as rasa, gateway(rasa.url) as (app, api):
+        for _ in range(count):
+            chat = new_chat()
+            await feed(app, text_update(chat, fuzz.text(rng)[:4096], language_code=rng.choice(["pl", None, "xx"])))
+            assert api.sent("sendMessage", chat), "not answered"
+    return count
+
+
+def timed(label: str, job) -> None:
+    started = time.monotonic()
+    result = job()
+    print(f"{label}: {result} in {time.monotonic() - started:.0f} s, no crash, no 5xx", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    timed("whatsapp webhook", lambda: asyncio.run(whatsapp(args.count)))
+    timed("telegram gateway", lambda: {"answered": asyncio.run(telegram(args.count))})
+    env = {"BOT_ID_SECRET": uuid.uuid4().hex, "BOT_USAGE_FILE": "off"}
+    with services.running(ensure_model(), extra_env=env) as assistant:
+        timed("rest channel", lambda: check_rest(assistant.webhook, fuzz.rest_bodies(SEED + 4, args.count)))
+
+
+if __name__ == "__main__":
+    main()
