@@ -27,6 +27,7 @@ async def whatsapp(count: int) -> dict[str, int]:
     from tests.test_whatsapp import whatsapp as gateway
 
     seen = {"answered": 0, "refused": 0}
+    senders: set[str] = set()
     async with FakeRasa() as rasa, gateway(rasa.url) as wa:
         for body, well_formed in fuzz.whatsapp_bodies(SEED + 2, count):
             raw = body if isinstance(body, bytes) else fuzz.dumps(body)
@@ -34,7 +35,11 @@ async def whatsapp(count: int) -> dict[str, int]:
             expected = 200 if well_formed else 400
             assert status == expected, (status, raw[:200])
             seen["answered" if well_formed else "refused"] += 1
+            if well_formed:
+                senders |= {m["from"] for m in body["entry"][0]["changes"][0]["value"]["messages"]}
         await wa.gateway.drain()
+        unanswered = [number for number in senders if not wa.graph.sent(number)]
+        assert not unanswered, f"{len(unanswered)} senders got no reply"
     return seen
 
 
