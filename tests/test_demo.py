@@ -107,10 +107,16 @@ def demo(model):
         running.rasa_url = running.wait_for(r"REST channel is (http://\S+)/webhooks/rest/webhook").group(1)
         running.url = running.wait_for(r"open (http://127\.0\.0\.1:\d+)/ in a browser").group(1)
         yield running
-    finally:
+    finally:   # after a failure too: stop the demo as Ctrl-C does, then whatever is left
+        children = descendants(running.process.pid)   # before the parent goes: orphans are not found
         if running.process.poll() is None:
-            running.process.kill()
-            for pid in descendants(running.process.pid):
+            running.process.send_signal(signal.SIGINT)
+            try:
+                running.process.wait(30)
+            except subprocess.TimeoutExpired:
+                running.process.kill()
+        for pid in children:
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
