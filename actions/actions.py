@@ -29,8 +29,7 @@ def knowledge() -> Knowledge:
     """The newest valid knowledge (loaded on first use, then checked for edits every second)."""
     global _store
     if _store is None:
-        _store = KnowledgeStore(SETTINGS.locales, values={"retention_hours": SETTINGS.retention_text},
-                                serve_unreviewed=SETTINGS.serve_unreviewed)
+        _store = KnowledgeStore.from_settings(SETTINGS)
     return _store.get()
 
 

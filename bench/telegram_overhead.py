@@ -34,12 +34,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def serve_fakes(conn: Connection) -> None:
-    """Child process: the fake Bot API and the instant fake Rasa, until the parent says stop."""
-    from tests.fake_telegram import FakeRasa, FakeTelegram
+def serve_fakes(conn: Connection, fake_api: str) -> None:
+    """Child process: the fake platform API (`module:Class`) and the instant fake Rasa, until the
+    parent says stop."""
+    import importlib
+
+    from tests.fake_telegram import FakeRasa
+
+    module, name = fake_api.split(":")
+    api_class = getattr(importlib.import_module(module), name)
 
     async def serve() -> None:
-        async with FakeTelegram() as api, FakeRasa() as rasa:
+        async with api_class() as api, FakeRasa() as rasa:
             conn.send((api.url, rasa.url))
             await asyncio.get_running_loop().run_in_executor(None, conn.recv)
 
@@ -72,7 +78,7 @@ async def measure(api_url: str, rasa_url: str, messages: int, warmup: int = 50) 
     return {"median_ms": statistics.median(wall), "p95_ms": percentile(wall, 0.95), "cpu_ms": cpu_ms}
 
 
-def run(measure, serve_fakes, doc: str) -> None:
+def run(measure, fake_api: str, doc: str) -> None:
     """Shared by the gateway benchmarks: start the fakes in their own process, measure, print."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--messages", type=int, default=500)
@@ -80,7 +86,7 @@ def run(measure, serve_fakes, doc: str) -> None:
 
     baseline = rss_mb()   # the interpreter and the standard library, before any gateway import
     parent, child = multiprocessing.get_context("spawn").Pipe()
-    fakes = multiprocessing.get_context("spawn").Process(target=serve_fakes, args=(child,))
+    fakes = multiprocessing.get_context("spawn").Process(target=serve_fakes, args=(child, fake_api))
     fakes.start()
     try:
         api_url, rasa_url = parent.recv()
@@ -98,7 +104,7 @@ def run(measure, serve_fakes, doc: str) -> None:
 
 
 def main() -> None:
-    run(measure, serve_fakes, __doc__)
+    run(measure, "tests.fake_telegram:FakeTelegram", __doc__)
 
 
 if __name__ == "__main__":

@@ -10,27 +10,12 @@ small cost is counted in. Meta's own delivery and Rasa's turn come on top.
 """
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
-from multiprocessing.connection import Connection
 
 from bench.telegram_overhead import percentile, run
 
 QUESTION = "do I need Dutch health insurance?"
-
-
-def serve_fakes(conn: Connection) -> None:
-    """Child process: the fake Graph API and the instant fake Rasa, until the parent says stop."""
-    from tests.fake_graph import FakeGraph
-    from tests.fake_telegram import FakeRasa
-
-    async def serve() -> None:
-        async with FakeGraph() as api, FakeRasa() as rasa:
-            conn.send((api.url, rasa.url))
-            await asyncio.get_running_loop().run_in_executor(None, conn.recv)
-
-    asyncio.run(serve())
 
 
 async def measure(api_url: str, rasa_url: str, messages: int, warmup: int = 50) -> dict[str, float]:
@@ -69,7 +54,7 @@ async def measure(api_url: str, rasa_url: str, messages: int, warmup: int = 50) 
 
 
 def main() -> None:
-    run(measure, serve_fakes, __doc__)
+    run(measure, "tests.fake_graph:FakeGraph", __doc__)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from bot.config import LANGUAGES
-from bot.knowledge import MENU_TOPICS, Knowledge
+from bot.knowledge import MENU_TOPICS, Knowledge, KnowledgeError
 from bot.review import APPROVED
 
 #: `language` of the one message written in all five languages (ISO 639-2 "multiple").
 MULTILINGUAL = "mul"
+#: Only when the content files cannot be read at all: never silence, and 112 needs no translation.
+LAST_RESORT = {"text": "Emergency: 112.", "buttons": [],
+               "custom": {"answer_id": "service_unavailable", "language": "en"}}
 
 
 def payload(intent: str, **entities: str) -> str:
@@ -96,3 +99,12 @@ def language_choice(k: Knowledge, answer_id: str = "greet") -> Reply:
 
 def language_buttons(k: Knowledge) -> tuple[tuple[str, str], ...]:
     return language_choice(k).buttons
+
+
+def unavailable(knowledge: Callable[[], Knowledge], lang: str) -> dict:
+    """The "not working right now" message (112 and the help lines) for when the assistant
+    produced nothing; `knowledge` is called only now, and broken content still gets 112."""
+    try:
+        return system(knowledge(), "service_unavailable", lang).as_message()
+    except KnowledgeError:
+        return dict(LAST_RESORT)

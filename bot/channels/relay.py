@@ -130,17 +130,10 @@ class RasaRelay:
         copy of it in the gateway would be one more place a "forget me" has to reach."""
         hint = metadata.get("language")
         lang = hint if hint in LANGUAGES else FALLBACK_LANGUAGE
-        try:
-            return replies.system(self.knowledge(), "service_unavailable", lang).as_message()
-        except knowledge_module.KnowledgeError:  # even with broken content files: never silence
-            return {"text": "Emergency: 112.", "buttons": [],
-                    "custom": {"answer_id": "service_unavailable", "language": "en"}}
+        return replies.unavailable(self.knowledge, lang)
 
     def knowledge(self) -> knowledge_module.Knowledge:
         """The newest valid content (texts edited while the gateway runs are picked up)."""
         if self._knowledge is None:
-            config = settings()
-            self._knowledge = knowledge_module.KnowledgeStore(
-                config.locales, values={"retention_hours": config.retention_text},
-                serve_unreviewed=config.serve_unreviewed)
+            self._knowledge = knowledge_module.KnowledgeStore.from_settings(settings())
         return self._knowledge.get()

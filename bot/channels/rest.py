@@ -78,17 +78,22 @@ def clean_text(text: str, max_chars: int) -> str:
     return text
 
 
+_content: Optional[knowledge_module.KnowledgeStore] = None
+
+
+def _knowledge() -> knowledge_module.Knowledge:
+    """The configured content, loaded once on the first failure, then kept up to date."""
+    global _content
+    if _content is None:
+        _content = knowledge_module.KnowledgeStore.from_settings(settings())
+    return _content.get()
+
+
 def unavailable_reply(text: str, metadata: dict) -> dict:
     """The localised 'cannot answer right now' message, when the assistant produced nothing."""
     hint = metadata.get("language")
     lang = hint if hint in LANGUAGES else (detect(text).guess or FALLBACK_LANGUAGE)
-    try:
-        k = knowledge_module.load()
-        message = replies.system(k, "service_unavailable", lang).as_message()
-    except knowledge_module.KnowledgeError:   # even with broken content: never silence
-        message = {"text": "Emergency: 112.", "buttons": [],
-                   "custom": {"answer_id": "service_unavailable", "language": "en"}}
-    return message
+    return replies.unavailable(_knowledge, lang)
 
 
 def parse_request(body: Any, max_chars: int) -> tuple[Optional[dict], Optional[str]]:
