@@ -130,9 +130,11 @@ async def ask_in_process(model: Path, action_url: str, text: str) -> tuple[dict,
     from rasa.core.channels.channel import UserMessage
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot import rasa_process
     from bot.channels.rest import TogetherOutputChannel
 
     quiet_rasa_logging()
+    rasa_process.apply()
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
     parse = await agent.parse_message(text)
@@ -144,13 +146,15 @@ async def ask_in_process(model: Path, action_url: str, text: str) -> tuple[dict,
 @contextmanager
 def rasa_server(model: Path, action_url: str, rasa_port: Optional[int] = None, log_dir: Optional[Path] = None,
                 extra_env: Optional[dict] = None, timeout: float = 180, endpoints_file: Optional[Path] = None,
-                api_token: Optional[str] = None, name: str = "rasa") -> Iterator[Assistant]:
+                api_token: Optional[str] = None, name: str = "rasa",
+                rasa_module: str = "bot.rasa_process") -> Iterator[Assistant]:
     """Run one Rasa server (REST channel) against an action server that is already running.
 
     Endpoints come from `endpoints_file` (default: `BOT_ENDPOINTS`, else the project's embedded
     endpoints.yml with its in-memory tracker store) with `action_url` filled in. Several servers
     with a Redis endpoints file are the replicas of a production set-up. Rasa's HTTP API stays off
-    unless `api_token` is given (tests use it to inspect the tracker store).
+    unless `api_token` is given (tests use it to inspect the tracker store). `rasa_module`
+    "rasa" runs stock Rasa, without the fix in bot.rasa_process (for benchmarks).
     """
     rasa_port = rasa_port or free_port()
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
@@ -162,7 +166,7 @@ def rasa_server(model: Path, action_url: str, rasa_port: Optional[int] = None, l
     endpoints = log_dir / f"{name}-endpoints.yml"
     endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
     log = log_dir / f"{name}.log"
-    rasa = _spawn([sys.executable, "-m", "rasa", "run", "--model", str(model),
+    rasa = _spawn([sys.executable, "-m", rasa_module, "run", "--model", str(model),
                    "--interface", "127.0.0.1", "--port", str(rasa_port),
                    "--credentials", str(CREDENTIALS), "--endpoints", str(endpoints)]
                   + (["--enable-api", "--auth-token", api_token] if api_token else []), log, env)
