@@ -50,6 +50,7 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
         self._resource = resource
         self.tables = tables or {}
         language.detect("warm up the language models")
+        lemmas.warm_up()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
