@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test demo setup train validate crossval ask telegram whatsapp clean
+.PHONY: run test demo setup train validate crossval bench ask telegram whatsapp clean
 
 run: setup            ## set up, train if needed, chat with the assistant in this terminal
 	$(PY) -m bot train
@@ -27,8 +27,11 @@ validate: setup       ## check the training data and the content files
 	.venv/bin/rasa data validate --fail-on-warnings
 	$(PY) -m bot validate
 
-crossval: setup       ## 5-fold cross-validation of the NLU model (slow: about 5 trainings)
-	.venv/bin/rasa test nlu --cross-validation --folds 5 --config config.yml --nlu data/nlu --out results/crossval
+crossval: setup       ## 5-fold cross-validation of the project's NLU pipeline (5 trainings; same folds as make bench)
+	$(PY) -m bench.crossval --systems project
+
+bench: setup train    ## benchmark suite: writes docs/benchmarks.md (hours; make bench ARGS="--only speed" for parts)
+	$(PY) -m bench $(ARGS)
 
 ask: setup            ## make ask Q="mag de politie mijn huis in?"
 	$(PY) -m bot ask "$(Q)"

@@ -33,28 +33,33 @@ def seconds_until_served(assistant: services.Assistant, path: Path, old: str, ne
     return time.monotonic() - saved
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--edits", type=int, default=10)
-    args = parser.parse_args()
-
+def measure(edits: int = 10) -> dict:
+    """Seconds from saving an edit to the first reply that shows it, for `edits` edits."""
     with tempfile.TemporaryDirectory() as folder:
         locales = Path(folder) / "locales"
         shutil.copytree(LOCALES, locales)
         path = locales / "en" / "answers.yml"
         current = knowledge.load(locales).answers["en"]["check_id"]["text"].splitlines()[0]
-        env = {"BOT_ID_SECRET": uuid.uuid4().hex, "BOT_LOCALES_DIR": str(locales)}
+        env = {"BOT_ID_SECRET": uuid.uuid4().hex, "BOT_LOCALES_DIR": str(locales), "BOT_USAGE_FILE": "off"}
         with services.running(ensure_model(), extra_env=env) as assistant:
             sender = uuid.uuid4().hex
             assistant.send(sender, '/language{"language": "en"}')
             times = []
-            for n in range(args.edits):
+            for n in range(edits):
                 edited = f"EDIT {n} {current}"
                 times.append(seconds_until_served(assistant, path, current, edited, sender))
                 current = edited
                 time.sleep(0.3)   # spread the saves over the check interval
-    print(f"live edit to served reply ({args.edits} edits): median {statistics.median(times):.2f} s, "
-          f"max {max(times):.2f} s (each: {', '.join(f'{t:.2f}' for t in times)})")
+    return {"edits": edits, "median_s": round(statistics.median(times), 2), "max_s": round(max(times), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=10)
+    args = parser.parse_args()
+    result = measure(args.edits)
+    print(f"live edit to served reply ({args.edits} edits): median {result['median_s']:.2f} s, "
+          f"max {result['max_s']:.2f} s")
 
 
 if __name__ == "__main__":

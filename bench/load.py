@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from bench.holdout import examples
+from bench.speed import ask
 from bench.telegram_overhead import percentile
 from bot import services
 from bot.config import LANGUAGES
@@ -43,15 +44,7 @@ async def user(n: int, urls: list[str], deadline: float, client: httpx.AsyncClie
     while time.monotonic() < deadline:
         url = urls[(n + turn) % len(urls)]
         message = f'/language{{"language": "{lang}"}}' if turn == 0 else rng.choice(questions)
-        started = time.monotonic()
-        try:
-            answer = await client.post(url, json={"sender": sender, "message": message})
-            replies = answer.json() if answer.status_code == 200 else []
-            if not replies or (replies[0].get("custom") or {}).get("answer_id") == "service_unavailable":
-                errors.append(f"status {answer.status_code}" if answer.status_code != 200 else "no answer")
-        except httpx.HTTPError as error:
-            errors.append(type(error).__name__)
-        latencies.append((time.monotonic() - started) * 1000)
+        latencies.append(await ask(client, url, sender, message, errors))
         turn += 1
 
 

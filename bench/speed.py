@@ -1,0 +1,152 @@
+"""End-to-end latency, throughput and memory of the assistant, through its REST channel.
+
+Real processes on 127.0.0.1: the action server and one Rasa server with the embedded endpoints
+(in-memory tracker store), as `python -m bot run` starts them. Simulated users ask held-out
+questions (tests/nlu/<lang>.yml) in their language, a new conversation every 10 messages. Each
+concurrency level sends a bounded number of messages after a warm-up.
+
+    .venv/bin/python -m bench.speed [--levels 1,8,32] [--stock-rasa]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import httpx
+
+from bench.holdout import examples
+from bench.telegram_overhead import percentile
+from bot import services
+from bot.config import LANGUAGES
+from bot.training import ensure_model
+
+LEVELS = (1, 8, 32)
+TURNS_PER_CONVERSATION = 10
+WARM_UP = 25     # messages from five users, one per language
+
+
+def messages_for(level: int) -> int:
+    """Bounded request counts: enough for a stable p99, short enough for a benchmark run."""
+    return max(200, 20 * level)
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process (VmHWM: its peak), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pattern: str) -> list[int]:
+    """Pids of this process's descendants whose command line contains `pattern`."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+
+    def descends(pid: int) -> bool:
+        while pid in parents and pid > 1:
+            pid = parents[pid]
+            if pid == os.getpid():
+                return True
+        return False
+
+    return [pid for pid, command in commands.items() if pattern in command and descends(pid)]
+
+
+async def ask(client: httpx.AsyncClient, url: str, sender: str, message: str, errors: list[str]) -> float:
+    """Send one message; a non-200 status, no reply or the "not working" reply is an error. ms."""
+    started = time.perf_counter()
+    try:
+        answer = await client.post(url, json={"sender": sender, "message": message})
+        replies = answer.json() if answer.status_code == 200 else []
+        if not replies or (replies[0].get("custom") or {}).get("answer_id") == "service_unavailable":
+            errors.append(f"status {answer.status_code}" if answer.status_code != 200 else "no answer")
+    except httpx.HTTPError as error:
+        errors.append(type(error).__name__)
+    return (time.perf_counter() - started) * 1000
+
+
+async def user(n: int, url: str, count: int, client: httpx.AsyncClient,
+               latencies: list[float], errors: list[str]) -> None:
+    rng = random.Random(n)
+    questions = [text for _, text in examples(LANGUAGES[n % len(LANGUAGES)])]
+    sender = ""
+    for turn in range(count):
+        if turn % TURNS_PER_CONVERSATION == 0:
+            sender = uuid.UUID(int=rng.getrandbits(128)).hex
+        latencies.append(await ask(client, url, sender, rng.choice(questions), errors))
+
+
+async def level(url: str, concurrency: int, total: int, seed: int = 0) -> dict:
+    """Send `total` messages from `concurrency` simultaneous users; latency in ms."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        share, rest = divmod(total, concurrency)
+        await asyncio.gather(*(user(seed + n, url, share + (n < rest), client, latencies, errors)
+                               for n in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {"concurrency": concurrency, "messages": len(latencies), "errors": len(errors),
+            "seconds": round(elapsed, 2), "throughput": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1)}
+
+
+@contextmanager
+def assistant(model: Path, stock_rasa: bool = False, extra_env: Optional[dict] = None) -> Iterator[services.Assistant]:
+    """The assistant as `python -m bot run` starts it, with usage counting off and logs in a temp dir."""
+    with tempfile.TemporaryDirectory(prefix="bench-speed-") as folder, ExitStack() as stack:
+        env = {"BOT_ID_SECRET": uuid.uuid4().hex, "BOT_USAGE_FILE": "off", **(extra_env or {})}
+        action_url = stack.enter_context(services.action_server(log_dir=Path(folder), extra_env=env))
+        yield stack.enter_context(services.rasa_server(
+            model, action_url, log_dir=Path(folder), extra_env=env,
+            rasa_module="rasa" if stock_rasa else "bot.rasa_process"))
+
+
+def memory() -> dict:
+    rasa = children("rasa run") + children("rasa_process run")
+    actions = children("rasa_sdk")
+    return {"rasa_mb": round(sum(rss_mb(p, "VmHWM") for p in rasa)),
+            "actions_mb": round(sum(rss_mb(p, "VmHWM") for p in actions))}
+
+
+def measure(model: Optional[Path] = None, levels: tuple[int, ...] = LEVELS, stock_rasa: bool = False,
+            total: Optional[int] = None, extra_env: Optional[dict] = None) -> dict:
+    """Latency per concurrency level and the peak memory of both servers."""
+    with assistant(model or ensure_model(), stock_rasa, extra_env) as running:
+        asyncio.run(level(running.webhook, len(LANGUAGES), WARM_UP, seed=1000))
+        results = [asyncio.run(level(running.webhook, c, total or messages_for(c))) for c in levels]
+        return {"levels": results, **memory()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default=",".join(map(str, LEVELS)))
+    parser.add_argument("--stock-rasa", action="store_true", help="without the fix in bot.rasa_process")
+    args = parser.parse_args()
+    result = measure(levels=tuple(int(x) for x in args.levels.split(",")), stock_rasa=args.stock_rasa)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

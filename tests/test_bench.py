@@ -1,0 +1,151 @@
+"""The benchmark suite's code works, on tiny fixtures. Its numbers are in docs/benchmarks.md;
+nothing here is timed."""
+import asyncio
+import collections
+import json
+import shutil
+
+import pytest
+import yaml
+
+from bench import crossval, reply_language, report, scaling, speed
+from bench.folds import assign_folds, split, training_examples
+from bench.systems import LanguageRouter, rasa_init_config, rasa_system
+from bot import knowledge
+from bot.config import LANGUAGES
+from bot.paths import CONFIG, ROOT
+
+TINY_INTENTS = ("greet", "thanks", "check_id")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """Five examples each of three answers in Dutch and English, from the real training data."""
+    counts = collections.Counter()
+    picked = []
+    for example in training_examples(langs=("nl", "en")):
+        key = (example.lang, example.intent)
+        if example.intent in TINY_INTENTS and counts[key] < 5:
+            counts[key] += 1
+            picked.append(example)
+    return picked
+
+
+def test_folds_are_stratified_and_repeatable():
+    examples = training_examples()
+    fold_of = assign_folds(examples, 5)
+    assert fold_of == assign_folds(examples, 5)
+    per_group = collections.defaultdict(collections.Counter)
+    for example, fold in zip(examples, fold_of):
+        per_group[(example.lang, example.intent)][fold] += 1
+    for group, folds in per_group.items():
+        sizes = [folds[f] for f in range(5)]
+        assert max(sizes) - min(sizes) <= 1, (group, sizes)
+    train, test = split(examples, fold_of, 2)
+    assert len(train) + len(test) == len(examples) and not set(map(id, train)) & set(map(id, test))
+
+
+def test_crossval_scores_each_language_and_reuses_cached_folds(tiny, tmp_path):
+    summary = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path)
+    result = summary["systems"]["tfidf_nn"]
+    assert result["folds"] == [0, 1, 2, 3, 4]
+    assert {lang: s["n"] for lang, s in result["per_language"].items()} == {"nl": 15, "en": 15}
+    assert all(0 <= s["accuracy"] <= 1 and 0 <= s["macro_f1"] <= 1 for s in result["per_language"].values())
+
+    cached = sorted(tmp_path.glob("tfidf_nn-fold*.json"))
+    assert len(cached) == 5
+    marked = json.loads(cached[0].read_text())
+    marked["train_seconds"] = 12345
+    cached[0].write_text(json.dumps(marked))
+    again = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path, limits={"tfidf_nn": 5})
+    assert 12345 in again["systems"]["tfidf_nn"]["train_seconds"]   # read back, not recomputed
+
+
+def test_rasa_system_trains_and_predicts_on_a_tiny_fixture(tiny, tmp_path):
+    config = yaml.safe_load(CONFIG.read_text())
+    for component in config["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = 1
+    path = tmp_path / "config.yml"
+    path.write_text(yaml.safe_dump(config))
+    trained = rasa_system(lambda: path)(tiny, tmp_path / "work")
+    predicted = trained.predictor.predict(["hello", "bedankt", "moet ik mijn ID laten zien?"])
+    assert len(predicted) == 3 and set(predicted) <= set(TINY_INTENTS) | {"nlu_fallback"}
+    assert trained.seconds > 0
+
+
+def test_rasa_default_baseline_is_the_config_rasa_init_writes():
+    config = yaml.safe_load(rasa_init_config().read_text())
+    assert config["recipe"] == "default.v1" and config["pipeline"] is None and config["language"] == "en"
+
+
+def test_language_router_sends_each_message_to_its_language_model():
+    class Echo:
+        def __init__(self, lang):
+            self.lang = lang
+
+        def predict(self, texts):
+            return [self.lang] * len(texts)
+
+    router = LanguageRouter({lang: Echo(lang) for lang in LANGUAGES})
+    texts = ["Moet ik mijn identiteitsbewijs laten zien aan de politie?",
+             "Do I have to show my passport to the police officers?",
+             "¿Tengo que enseñar mi pasaporte a la policía?"]
+    assert router.predict(texts) == ["nl", "en", "es"]
+
+
+def test_speed_level_and_memory_of_the_running_assistant(assistant):
+    result = asyncio.run(speed.level(assistant.webhook, concurrency=4, total=12))
+    assert result["messages"] == 12 and result["errors"] == 0
+    assert result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"]
+    used = speed.memory()
+    assert used["rasa_mb"] > 0 and used["actions_mb"] > 0
+
+
+def test_reply_language_kinds_add_up():
+    measured = reply_language.measure(("es",))
+    assert set(measured) == {"questions", "short", "code-mixed"}
+    for kind in measured.values():
+        s = kind["es"]
+        assert s["n"] > 0
+        assert s["new_conversation"] + s["new_conversation_asked"] + s["new_conversation_wrong"] == pytest.approx(1)
+
+
+def test_synthetic_answers_pass_the_content_checks(tmp_path):
+    for name in scaling.COPIED:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    ids = scaling.add_synthetic_answers(tmp_path, 60)
+    loaded = knowledge.load(tmp_path / "locales")
+    assert scaling.answer_count(tmp_path / "locales") == 60
+    assert all(set(ids) <= set(loaded.answers[lang]) for lang in LANGUAGES)
+    assert set(ids) <= set(yaml.safe_load((tmp_path / "domain.yml").read_text())["intents"])
+    for lang in LANGUAGES:
+        nlu = yaml.safe_load((tmp_path / "data" / "nlu" / lang / "synthetic.yml").read_text())["nlu"]
+        assert [block["intent"] for block in nlu] == ids
+        assert all(block["examples"].count("\n- ") == len(scaling.TEMPLATES[lang]) - 1 for block in nlu)
+
+
+def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path):
+    cv = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path / "cache")
+    partial = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path / "cache", limits={"tfidf_nn": 1})
+    cv["systems"]["project"] = partial["systems"]["tfidf_nn"]
+    levels = [{"concurrency": c, "messages": 10, "errors": 0, "seconds": 1, "throughput": 40.0,
+               "p50_ms": 30.0 * c, "p95_ms": 50.0 * c, "p99_ms": 60.0 * c} for c in (1, 8, 32)]
+    run = {"levels": levels, "rasa_mb": 900, "actions_mb": 200}
+    results = {
+        "machine": {"date": "2026-11-23", "cpus": 2, "python": "3.10", "rasa": "3.6.21"},
+        "crossval": cv,
+        "reply_language": reply_language.measure(("en",)),
+        "speed": {"project": run, "stock_rasa": run},
+        "training": {"seconds": 200, "live_edit": {"edits": 3, "median_s": 0.5, "max_s": 0.9}},
+        "scaling": [{"answers": n, "train_seconds": 100, "model_mb": 60, **run} for n in (46, 150)],
+    }
+    page = report.render(results, tmp_path / "img")
+    assert "| p50 latency at concurrency 1, actions included | ≤ 20 ms | 30.0 ms | **no** |" in page
+    assert "| full training | ≤ 180 s | 200.0 s | **no** |" in page
+    assert "| answer edit to served (max) | ≤ 2 s | 0.9 s | yes |" in page
+    assert "folds run | 5 of 5 | 1 of 5 |" in page
+    for link in ("img/bench-accuracy.png", "img/bench-concurrency.png", "img/bench-scaling.png"):
+        assert f"]({link})" in page
+        assert (tmp_path / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
