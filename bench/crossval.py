@@ -24,6 +24,7 @@ from bot.paths import CONFIG, DATA, DOMAIN, ROOT
 from bot.training import INPUTS, _files
 
 CACHE = ROOT / "results" / "bench"
+FALLBACK = "nlu_fallback"
 # what a system's predictions depend on besides its config and the examples
 CODE = tuple(path for path in INPUTS if path not in (CONFIG, DOMAIN, DATA)) + (ROOT / "bench" / "systems.py",)
 
@@ -62,7 +63,10 @@ def scores(rows: list[list[str]]) -> dict[str, dict]:
         pairs = [(t, p) for l, t, p in rows if l == lang]
         if pairs:
             out[lang] = {"accuracy": sum(t == p for t, p in pairs) / len(pairs),
-                         "macro_f1": macro_f1(pairs), "n": len(pairs)}
+                         "macro_f1": macro_f1(pairs), "n": len(pairs),
+                         # a fallback asks the user to rephrase or pick a topic; a wrong answer misleads
+                         "fallback": sum(p == FALLBACK != t for t, p in pairs) / len(pairs),
+                         "wrong_answer": sum(p not in (t, FALLBACK) for t, p in pairs) / len(pairs)}
     return out
 
 

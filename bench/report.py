@@ -83,12 +83,16 @@ def accuracy_section(cv: dict, images: Path) -> list[str]:
     lines.append("| folds run | " + " | ".join(folds) + " |")
     seconds = [f"{sum(s['train_seconds']) / len(s['train_seconds']):.0f} s" if s["train_seconds"] else "–"
                for s in systems.values()]
-    lines.append("| training per fold | " + " | ".join(seconds) + " |")
+    lines.append("| training per fold (wall clock in this run) | " + " | ".join(seconds) + " |")
     partial = [name for name, s in systems.items() if len(s["folds"]) < s["of_folds"]]
-    if partial:
-        shared = sorted(set.intersection(*(set(s["folds"]) for s in systems.values())))
+    not_run = [name for name, s in systems.items() if not s["folds"]]
+    if not_run:
+        lines += ["", f"Not run in this run: {', '.join(not_run)} (see the notes below)."]
+    ran = [s for s in systems.values() if s["folds"]]
+    shared = sorted(set.intersection(*(set(s["folds"]) for s in ran))) if ran else []
+    if len(partial) > len(not_run) and shared:
         lines += ["", f"Not every system ran every fold ({', '.join(partial)}: see the row 'folds run'). "
-                  f"On the fold{'s' if len(shared) > 1 else ''} all systems ran "
+                  f"On the fold{'s' if len(shared) > 1 else ''} that every system run here ran "
                   f"({', '.join(str(f + 1) for f in shared)}), accuracy in %:", ""]
         lines += [header, "|---" * (len(systems) + 1) + "|"]
         for lang in LANGUAGES:
@@ -100,6 +104,13 @@ def accuracy_section(cv: dict, images: Path) -> list[str]:
             lines.append(f"| {lang} | " + " | ".join(cells) + " |")
     lines += ["", verdict(systems), "", f"![accuracy per language and system]({plot_accuracy(systems, images)})", ""]
     project = systems.get("project")
+    if project and project["per_language"]:
+        lines += ["Where the project pipeline's misses go: a fallback asks the user to rephrase or pick a "
+                  "topic (buttons); a wrong answer is another answer's text.", "",
+                  "| language | right | fallback | wrong answer |", "|---|---|---|---|"]
+        lines += [f"| {lang} | {pct(s['accuracy'])}% | {pct(s.get('fallback', 0))}% | {pct(s.get('wrong_answer', 0))}% |"
+                  for lang, s in project["per_language"].items()]
+        lines.append("")
     if project:
         lines += ["Most confused answers of the project pipeline (true → predicted, all folds):", "",
                   "| true | predicted | times |", "|---|---|---|"]

@@ -50,7 +50,9 @@ def test_crossval_scores_each_language_and_reuses_cached_folds(tiny, tmp_path):
     result = summary["systems"]["tfidf_nn"]
     assert result["folds"] == [0, 1, 2, 3, 4]
     assert {lang: s["n"] for lang, s in result["per_language"].items()} == {"nl": 15, "en": 15}
-    assert all(0 <= s["accuracy"] <= 1 and 0 <= s["macro_f1"] <= 1 for s in result["per_language"].values())
+    for s in result["per_language"].values():
+        assert 0 <= s["accuracy"] <= 1 and 0 <= s["macro_f1"] <= 1
+        assert s["accuracy"] + s["fallback"] + s["wrong_answer"] == pytest.approx(1)
 
     cached = sorted(tmp_path.glob("tfidf_nn-fold*.json"))
     assert len(cached) == 5
@@ -130,6 +132,8 @@ def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path):
     cv = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path / "cache")
     partial = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path / "cache", limits={"tfidf_nn": 1})
     cv["systems"]["project"] = partial["systems"]["tfidf_nn"]
+    skipped = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path / "cache", limits={"tfidf_nn": 0})
+    cv["systems"]["rasa_default"] = skipped["systems"]["tfidf_nn"]
     levels = [{"concurrency": c, "messages": 10, "errors": 0, "seconds": 1, "throughput": 40.0,
                "p50_ms": 30.0 * c, "p95_ms": 50.0 * c, "p99_ms": 60.0 * c} for c in (1, 8, 32)]
     run = {"levels": levels, "rasa_mb": 900, "actions_mb": 200}
@@ -145,7 +149,8 @@ def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path):
     assert "| p50 latency at concurrency 1, actions included | ≤ 20 ms | 30.0 ms | **no** |" in page
     assert "| full training | ≤ 180 s | 200.0 s | **no** |" in page
     assert "| answer edit to served (max) | ≤ 2 s | 0.9 s | yes |" in page
-    assert "folds run | 5 of 5 | 1 of 5 |" in page
+    assert "folds run | 5 of 5 | 1 of 5 | 0 of 5 |" in page
+    assert "Not run in this run: rasa_default" in page
     for link in ("img/bench-accuracy.png", "img/bench-concurrency.png", "img/bench-scaling.png"):
         assert f"]({link})" in page
         assert (tmp_path / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
