@@ -2,9 +2,9 @@
 
 Rasa checks every action server response with `jsonschema.validate(response, schema)`. Before it
 looks at the response, that call checks the large event schema itself against the JSON Schema
-meta-schema, on every call: about half of a Rasa process's time per message (py-spy, see
-docs/benchmarks.md). `apply()` builds the validator once. Valid responses pass as before; an
-invalid one still goes through Rasa's own check, so it fails with Rasa's own error.
+meta-schema, on every call: about half of a Rasa process's time under load (py-spy, see
+docs/robustness.md and docs/benchmarks.md). `apply()` builds the validator once. Valid responses
+pass as before; an invalid one still goes through Rasa's own check and fails with Rasa's error.
 
     python -m bot.rasa_process run --model ...     # the same as `rasa run --model ...`
 """
