@@ -25,6 +25,7 @@ from typing import Iterator, Optional
 import httpx
 
 from bench.holdout import examples
+from bench.processes import command_line, descendants, rss_mb
 from bench.telegram_overhead import percentile
 from bot import services
 from bot.config import LANGUAGES
@@ -40,35 +41,9 @@ def messages_for(level: int) -> int:
     return max(200, 20 * level)
 
 
-def rss_mb(pid: int, field: str = "VmRSS") -> float:
-    """Resident memory of a process (VmHWM: its peak), from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def children(pattern: str) -> list[int]:
     """Pids of this process's descendants whose command line contains `pattern`."""
-    parents: dict[int, int] = {}
-    commands: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-
-    def descends(pid: int) -> bool:
-        while pid in parents and pid > 1:
-            pid = parents[pid]
-            if pid == os.getpid():
-                return True
-        return False
-
-    return [pid for pid, command in commands.items() if pattern in command and descends(pid)]
+    return [pid for pid in descendants(os.getpid()) if pattern in command_line(pid)]
 
 
 async def ask(client: httpx.AsyncClient, url: str, sender: str, message: str, errors: list[str]) -> float:

@@ -42,7 +42,7 @@ def rasa_init_config() -> Path:
 def train_rasa_nlu(config: Path, examples: list[Example], folder: Path) -> tuple[Path, float]:
     """Train an NLU model from scratch (own cache folder: nothing reused between runs)."""
     nlu = write_nlu(examples, folder / "nlu.yml")
-    env = {**rasa_env(), "RASA_CACHE_DIRECTORY": str(folder / "cache")}
+    env = rasa_env(cache=folder / "cache")
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu),
                            "--out", str(folder), "--fixed-model-name", "nlu"],

@@ -16,17 +16,10 @@ import statistics
 import sys
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
+
+from bench.processes import rss_mb
 
 HEAVY_MODULES = ("rasa", "tensorflow", "sanic", "lingua", "spacy")
-
-
-def rss_mb() -> float:
-    """Resident memory of this process (Linux /proc)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def percentile(values: list[float], share: float) -> float:

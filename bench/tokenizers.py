@@ -6,33 +6,21 @@ Rasa's WhitespaceTokenizer, spacy.blank(<lang>) without lemmas, and the project'
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
+from bench.folds import training_examples
 from bench.holdout import evaluate, table
-from bot.paths import CONFIG, DATA, ROOT
-from bot.training import rasa_env
+from bench.systems import train_rasa_nlu
+from bot.paths import CONFIG, ROOT
 
 VARIANTS = {
     "whitespace": {"name": "WhitespaceTokenizer"},
     "spacy, no lemmas": {"name": "bot.nlu.tokenizer.LanguageAwareTokenizer", "use_lemmas": False},
 }
 PROJECT = "spacy + lemmas (project, current model)"
-
-
-def train_nlu(config: dict, folder: Path) -> tuple[Path, float]:
-    path = folder / "config.yml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "rasa", "train", "nlu", "--config", str(path), "--nlu", str(DATA / "nlu"),
-                    "--out", str(folder), "--fixed-model-name", "nlu"], cwd=ROOT, env=rasa_env(), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return folder / "nlu.tar.gz", time.monotonic() - started
 
 
 def main() -> None:
@@ -44,7 +32,9 @@ def main() -> None:
     for label, tokenizer in VARIANTS.items():
         config = dict(base, pipeline=[tokenizer] + base["pipeline"][1:])
         with tempfile.TemporaryDirectory() as folder:
-            model, seconds = train_nlu(config, Path(folder))
+            path = Path(folder) / "config.yml"
+            path.write_text(yaml.safe_dump(config), encoding="utf-8")
+            model, seconds = train_rasa_nlu(path, training_examples(), Path(folder))
             results = evaluate(model)
         out.append(f"### {label} (NLU training {seconds:.0f} s)\n\n{table(results)}\n")
         print(out[-1], flush=True)

@@ -414,12 +414,12 @@ class KnowledgeStore:
         self._seen = self._current.version
         self._checked_at = time.monotonic()
 
-
     @classmethod
     def from_settings(cls, config: Settings) -> "KnowledgeStore":
         """The store every server process uses: the configured folder, retention and review policy."""
         return cls(config.locales, values={"retention_hours": config.retention_text},
                    serve_unreviewed=config.serve_unreviewed)
+
     def get(self) -> Knowledge:
         now = time.monotonic()
         if now - self._checked_at < self.check_interval:

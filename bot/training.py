@@ -42,14 +42,17 @@ def model_path(config: Path = CONFIG) -> Path:
     return MODELS / f"model-{fingerprint(config=config)}.tar.gz"
 
 
-def rasa_env() -> dict[str, str]:
-    """Environment for Rasa processes: no telemetry, quiet TensorFlow, project importable."""
+def rasa_env(cache: Optional[Path] = None) -> dict[str, str]:
+    """Environment for Rasa processes: no telemetry, quiet TensorFlow, project importable; `cache`
+    gives Rasa its own training cache (benchmarks: nothing reused from earlier trainings)."""
     env = dict(os.environ)
     env.update({
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     })
+    if cache is not None:
+        env["RASA_CACHE_DIRECTORY"] = str(cache)
     return env
 
 
@@ -58,12 +61,9 @@ def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = N
     """Train `out/<name>.tar.gz` from a project's config, domain and data; return the seconds taken.
 
     Rasa's data validation is skipped here: `make validate` and the tests run it, stricter
-    (warnings fail), and it would add about 20 s to every training. `cache` gives Rasa its own
-    training cache (benchmarks: nothing reused from earlier trainings).
+    (warnings fail), and it would add about 20 s to every training. `cache`: see rasa_env.
     """
-    env = rasa_env()
-    if cache is not None:
-        env["RASA_CACHE_DIRECTORY"] = str(cache)
+    env = rasa_env(cache)
     output = subprocess.DEVNULL if quiet else None
     started = time.monotonic()
     subprocess.run(

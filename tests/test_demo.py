@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.processes import descendants
 from bot.config import LANGUAGES
 from bot.knowledge import MENU_TOPICS
 from bot.paths import ROOT
@@ -30,24 +31,6 @@ STARTUP_S = 240
 # The flags Chromium needs on a machine without network and without a user profile.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
-
-
-def descendants(pid: int) -> set[int]:
-    """All processes below `pid` (Linux /proc), to prove that Ctrl-C leaves none behind."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
 
 
 def alive(pid: int) -> bool:
