@@ -11,7 +11,9 @@ from bot.paths import LOCALES, ROOT
 SLICE = ["check_id", "check_home", "report_anonymous", "report_how", "health_insurance_must",
          "health_insurance_opting_in", "exit_what", "exit_where", "emergency"]
 CATALOG = ROOT.parent / "shared" / "catalog.yml"
-PHONE = re.compile(r"\d{3,}[\s-]?\d{2,}")
+# A Dutch phone number (0..., +31...), as the shared catalog tool finds them; "35715" (a
+# parliamentary paper) is no number to call.
+PHONE = re.compile(r"(?<![\d-])(?:\+31[\s-]?|0)\d{2,3}[\s-]?\d{2,4}[\s-]?\d{2,4}(?:[\s-]?\d{2})?(?![\d-])")
 
 
 def test_every_answer_exists_in_all_five_languages(knowledge):
