@@ -58,7 +58,20 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
         message_kind=message_kind if isinstance(message_kind, str) and message_kind else "text",
         ranking=tuple(r.get("name") for r in message.get("intent_ranking") or []
                       if isinstance(r, dict) and r.get("name") not in (None, "nlu_fallback")),
+        scores=_scores(message),
     )
+
+
+def _scores(message: dict) -> dict[str, float]:
+    """The model's confidence per intent (malformed entries are skipped)."""
+    scores: dict[str, float] = {}
+    for entry in message.get("intent_ranking") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            try:
+                scores[entry["name"]] = float(entry.get("confidence") or 0.0)
+            except (TypeError, ValueError):
+                continue
+    return scores
 
 
 class AssistantAction(Action, abc.ABC):

@@ -1,22 +1,27 @@
-"""Does the assistant answer in the user's language? Detection plus the conversation rule
-(bot.language.conversation_language), on three kinds of message:
+"""Does the assistant answer in the user's language? Detection (lingua plus the project's classifier,
+as stored in the trained model) and the decision rule (bot.language.decide), on these messages:
 
-- questions: the held-out questions (tests/nlu/<lang>.yml);
-- short: held-out questions of at most 3 words, plus bench/data/short_messages.yml;
-- code-mixed: held-out questions with an official Dutch word in them (from locales/terms.yml), the
-  way people write them ("czy potrzebuję zorgverzekering"); Dutch ones get an English word.
+- first messages written by helpers who never saw the training data
+  (`bench/data/first_messages/<round>/<lang>.yml`): questions, greetings, questions naming an
+  organisation or a Dutch term ("named"), and questions for the newest answers;
+- the held-out questions (tests/nlu/<lang>.yml), short messages (up to 3 words, plus
+  bench/data/short_messages.yml) and code-mixed ones (a held-out question with an official Dutch
+  word put in: "czy potrzebuję zorgverzekering"; Dutch ones get an English word);
+- messages in languages the assistant does not speak, and messages with no language at all.
 
-Two situations: a conversation already in that language (the usual case: the language was set by
-the first message or a button) and a new conversation, where an unclear message makes the
-assistant ask for the language instead of guessing ("asked").
+Two situations: a conversation already in that language (set by an earlier message or a button),
+and a new conversation. "right": answered in that language (sure, or as the best guess with the
+language buttons under it); "asked": the five-language choice alone; "wrong": another language.
 
-    .venv/bin/python -m bench.reply_language
+    .venv/bin/python -m bench.reply_language [--round round1]
 """
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
@@ -24,15 +29,33 @@ from bench.holdout import examples
 from bot import language
 from bot.config import LANGUAGES
 
-SHORT = Path(__file__).parent / "data" / "short_messages.yml"
+DATA = Path(__file__).parent / "data"
+SHORT = DATA / "short_messages.yml"
+FIRST = DATA / "first_messages"
 ENGLISH_WORDS = ("please", "ok", "sorry", "thanks")
+BLIND_KINDS = ("questions", "greetings", "named", "new_answers")
+
+
+def rounds() -> list[str]:
+    return sorted(p.name for p in FIRST.iterdir() if p.is_dir()) if FIRST.is_dir() else []
 
 
 def dutch_terms() -> list[str]:
     return list(yaml.safe_load(language.TERMS_FILE.read_text(encoding="utf-8"))["terms"])
 
 
-def message_sets(lang: str, seed: int = 7) -> dict[str, list[str]]:
+def blind_sets(lang: str, round_name: str) -> dict[str, list[str]]:
+    path = FIRST / round_name / f"{lang}.yml"
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = lambda item: str(item["text"] if isinstance(item, dict) else item)  # noqa: E731
+    sets = {kind: [text(i) for i in data.get(kind) or []] for kind in BLIND_KINDS}
+    sets["questions"] = [q for q in sets["questions"] if language.count_words(q) >= 3]
+    return sets
+
+
+def message_sets(lang: str, round_name: Optional[str], seed: int = 7) -> dict[str, list[str]]:
     rng = random.Random(f"{seed}-{lang}")
     questions = [text for intent, text in examples(lang) if intent != "language"]
     short = [q for q in questions if language.count_words(q) <= 3]
@@ -43,31 +66,59 @@ def message_sets(lang: str, seed: int = 7) -> dict[str, list[str]]:
         tokens = question.split()
         tokens.insert(rng.randrange(len(tokens) + 1), rng.choice(words))
         mixed.append(" ".join(tokens))
-    return {"questions": questions, "short": short, "code-mixed": mixed}
+    sets = {f"blind {kind}": texts for kind, texts in blind_sets(lang, round_name).items()} if round_name else {}
+    return {**sets, "held-out questions": questions, "short": short, "code-mixed": mixed}
 
 
-def score(lang: str, texts: list[str]) -> dict:
-    detections = [language.detect(text) for text in texts]
-    in_conversation = sum(language.conversation_language(lang, d) == lang for d in detections)
-    first = [language.conversation_language(None, d) for d in detections]
+def score(lang: str, texts: list[str], classifier) -> dict:
+    detections = [language.detect(text, classifier) for text in texts]
+    in_conversation = [language.decide(d, current=lang).language for d in detections]
+    first = [language.decide(d).language for d in detections]
+    n = len(texts) or 1
     return {"n": len(texts),
-            "in_conversation": in_conversation / len(texts),
-            "new_conversation": sum(f == lang for f in first) / len(texts),
-            "new_conversation_asked": sum(f is None for f in first) / len(texts),
-            "new_conversation_wrong": sum(f not in (None, lang) for f in first) / len(texts)}
+            "in_conversation": sum(f == lang for f in in_conversation) / n,
+            "new_conversation": sum(f == lang for f in first) / n,
+            "new_conversation_asked": sum(f is None for f in first) / n,
+            "new_conversation_wrong": sum(f not in (None, lang) for f in first) / n}
 
 
-def measure(langs: tuple[str, ...] = LANGUAGES) -> dict[str, dict[str, dict]]:
-    """{kind: {lang: scores}}"""
-    out: dict[str, dict[str, dict]] = {}
-    for lang in langs:
-        for kind, texts in message_sets(lang).items():
-            out.setdefault(kind, {})[lang] = score(lang, texts)
+def other_languages(round_name: str, classifier) -> dict:
+    """Unsupported languages must be recognised; no-signal messages must get the choice."""
+    path = FIRST / round_name / "other.yml"
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = {}
+    for code, texts in (data.get("unsupported") or {}).items():
+        found = [language.detect(t, classifier) for t in texts]
+        out[code] = {"n": len(texts), "recognised": sum(bool(d.unsupported) for d in found) / len(texts)}
+    silent = [language.decide(language.detect(t, classifier)).language for t in data.get("no_signal") or []]
+    out["no signal (asked)"] = {"n": len(silent), "recognised": sum(s is None for s in silent) / max(1, len(silent))}
     return out
 
 
+def measure(langs: tuple[str, ...] = LANGUAGES, round_name: Optional[str] = None,
+            model: Optional[Path] = None) -> dict:
+    """{"languages": {kind: {lang: scores}}, "other": {...}} with the trained model's classifier."""
+    from bot.nlu.language_id import LanguageId
+    from bot.training import ensure_model
+
+    classifier = LanguageId.from_model(model or ensure_model())
+    round_name = round_name or (rounds()[-1] if rounds() else None)
+    out: dict[str, dict[str, dict]] = {}
+    for lang in langs:
+        for kind, texts in message_sets(lang, round_name).items():
+            if texts:
+                out.setdefault(kind, {})[lang] = score(lang, texts, classifier)
+    return {"round": round_name, "languages": out,
+            "other": other_languages(round_name, classifier) if round_name else {}}
+
+
 def main() -> None:
-    print(json.dumps(measure(), indent=1))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--round", default=None, help=f"blind first messages: one of {rounds()}")
+    args = parser.parse_args()
+    print(json.dumps(measure(round_name=args.round), indent=1))
 
 
 if __name__ == "__main__":

@@ -133,8 +133,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in the knowledge files", file=sys.stderr)
         return 1
+    from bot.lint import lint
+
+    warnings = lint(k, Path(args.locales))
+    for warning in warnings:
+        print(warning)
     print(f"knowledge files OK: {len(k.meta)} answers in {len(k.answers)} languages"
-          + (", all approved" if args.strict else ""))
+          + (", all approved" if args.strict else "") + (f"; {len(warnings)} warning(s)" if warnings else ""))
     return 0
 
 

@@ -46,6 +46,7 @@ class Settings:
     rasa_url: str
     rasa_timeout_s: float
     locales: Path
+    safety_model_threshold: float = 0.3
 
     @property
     def retention_text(self) -> str:
@@ -66,4 +67,7 @@ def settings() -> Settings:
         rasa_timeout_s=_env_number("BOT_RASA_TIMEOUT_S", 10.0),
         # The knowledge files; tests and staging point this at a copy.
         locales=Path(os.environ.get("BOT_LOCALES_DIR") or LOCALES),
+        # The model's confidence in a safety intent (emergency, crisis...) that puts its answer
+        # first even when the phrase lists did not match (docs/benchmarks.md, safety).
+        safety_model_threshold=_env_number("BOT_SAFETY_MODEL_THRESHOLD", 0.3),
     )

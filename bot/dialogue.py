@@ -3,28 +3,34 @@
 The Rasa actions in `actions/` only translate the tracker into a :class:`Turn` and the
 :class:`Outcome` back into messages and slot events. Order of precedence in every turn:
 
-1. safety: a danger signal puts the `emergency` answer first, exploitation signals add
-   `report_trafficking`, whatever the model predicted;
-2. bad input (empty, only emoji/digits, far too long, a sticker or photo) gets a kind explanation;
+1. safety: a message that signals danger, suicidal thoughts, sexual violence or exploitation gets
+   that category's answer first (`emergency`, `crisis_suicide`, `report_sexual_violence`,
+   `report_trafficking`), from the phrase lists whatever the model says, or from the model when
+   it is confident. Safety answers never wait: not for a language choice, a review, or the
+   bad-input reply; and nothing that says "I did not understand" follows them;
+2. bad input (empty, only emoji/digits, far too long, media without a caption) gets a kind
+   explanation;
 3. a language we don't speak gets the list of languages we do;
-4. an unknown conversation language gets the five-language choice (the question is kept);
+4. a first message with no language signal at all gets the five-language choice (the question is
+   kept); an unsure one is answered in the best guess, with the language buttons under it;
 5. otherwise the action's own reply.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
-from bot import replies
-from bot.config import FALLBACK_LANGUAGE, LANGUAGES, Settings
+from bot import language, replies
+from bot.config import FALLBACK_LANGUAGE, Settings
 from bot.knowledge import Knowledge
-from bot.language import Detection, conversation_language, count_words
+from bot.language import Decision, Detection, count_words
 from bot.replies import Reply
+from bot.safety import CATEGORIES as SAFETY_CATEGORIES
 
 #: Conversation intents that get a system text plus the menu button.
 SYSTEM_ANSWERS = {"thanks", "goodbye", "out_of_scope"}
-#: An explicit language request may be typed as a very short message ("polski", "English pls").
-SHORT_REQUEST_WORDS = 3
+#: The intent (= answer id) of each safety category, for the model's second opinion.
+SAFETY_INTENTS = {answer: category for category, answer in SAFETY_CATEGORIES.items()}
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,11 @@ class Turn:
     entities: dict = field(default_factory=dict)
     language: Optional[str] = None     # the conversation language so far (slot)
     last_answer: Optional[str] = None  # for "tell me more" (slot)
-    pending_answer: Optional[str] = None  # a question asked before the language was known
+    pending_answer: Optional[str] = None  # repeated when the user picks a language (slot)
     channel_language: Optional[str] = None  # e.g. Telegram's language_code
     message_kind: str = "text"         # channels report stickers, photos, voice... (metadata "kind")
     ranking: tuple[str, ...] = ()      # the model's intents, best first (without nlu_fallback)
+    scores: Mapping[str, float] = field(default_factory=dict)  # the model's confidence per intent
 
     @property
     def is_payload(self) -> bool:
@@ -56,23 +63,20 @@ class Outcome:
     last_answer: Optional[str]
     pending_answer: Optional[str]
     forget: bool = False
+    requested: Optional[str] = None   # the language the user asked for in this turn, if any
 
 
-def requested_language(turn: Turn, k: Knowledge) -> Optional[str]:
-    """An explicit request: a language button/entity, or naming a language when asking for one."""
-    entity = turn.entities.get("language")
-    if entity in LANGUAGES:
-        return entity
-    if turn.is_payload:
-        return None
-    if turn.kind == "language" or count_words(turn.text) <= SHORT_REQUEST_WORDS:
-        return k.requested_language(turn.text)
-    return None
+def decide_language(turn: Turn, k: Knowledge) -> Decision:
+    return language.decide(
+        turn.detection, current=turn.language, text=turn.text, language_words=k.language_words,
+        entity=turn.entities.get("language"), asks_for_language=turn.kind == "language",
+        is_payload=turn.is_payload, channel_hint=turn.channel_language)
 
 
 def input_problem(turn: Turn, settings: Settings) -> Optional[str]:
-    """The system text for input we cannot treat as a question, or None."""
-    if turn.message_kind != "text":
+    """The system text for input we cannot treat as a question, or None. Media with a caption
+    is read as text: the caption is the user's question."""
+    if turn.message_kind != "text" and not turn.text.strip():
         return "not_text"
     if turn.is_payload:
         return None
@@ -85,10 +89,24 @@ def input_problem(turn: Turn, settings: Settings) -> Optional[str]:
     return None
 
 
+def safety_categories(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Settings) -> tuple[list[str], Optional[str]]:
+    """The safety categories of this message, in answer order, and the language of the list that
+    matched. The phrase lists decide whatever the model says; the model adds a category when it
+    gives that answer's intent at least `settings.safety_model_threshold`, unless the lists
+    recognised a question *about* it (a `not_<category>` phrase)."""
+    if turn.is_payload or not turn.text.strip():
+        return [], None
+    assessment = k.safety.assess(turn.text, prefer=prefer)
+    found = set(assessment.categories)
+    for intent, category in SAFETY_INTENTS.items():
+        if turn.scores.get(intent, 0.0) >= settings.safety_model_threshold and category not in assessment.cancelled:
+            found.add(category)
+    return [c for c in SAFETY_CATEGORIES if c in found], assessment.language
+
+
 # ------------------------------------------------------------------------ per-action replies
 
 Handler = Callable[[Turn, Knowledge, str, Outcome], list[Reply]]
-
 
 
 def _answer(turn: Turn, k: Knowledge, lang: str, out: Outcome) -> list[Reply]:
@@ -110,11 +128,10 @@ def _menu(turn: Turn, k: Knowledge, lang: str, out: Outcome) -> list[Reply]:
 
 
 def _language(turn: Turn, k: Knowledge, lang: str, out: Outcome) -> list[Reply]:
-    if requested_language(turn, k) is None:
+    if out.requested is None:
         return [replies.language_choice(k, answer_id="language_change")]
     changed = replies.system(k, "language_changed", lang, "language_change")
-    if turn.pending_answer and k.has_answer(turn.pending_answer):
-        out.pending_answer = None
+    if turn.pending_answer and k.has_answer(turn.pending_answer):   # switch and repeat
         out.last_answer = turn.pending_answer
         return [changed, replies.answer(k, turn.pending_answer, lang)]
     return [replace(changed, buttons=replies.topic_buttons(k, lang))]
@@ -162,39 +179,49 @@ def _second_opinion(turn: Turn) -> Turn:
     return replace(turn, kind="fallback", intent="nlu_fallback")
 
 
-def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
-    """Decide the replies of one turn (see the module docstring for the order)."""
-    requested = requested_language(turn, k)
-    lang = conversation_language(turn.language, turn.detection, requested, turn.channel_language)
-    out = Outcome([], lang, turn.last_answer, turn.pending_answer)
-
-    safety = k.safety.assess(turn.text, prefer=lang) if not turn.is_payload else None
-    if safety and safety.about_violence and turn.intent == "emergency":
-        turn = _second_opinion(turn)
-    safety_ids = []
-    if safety and safety.danger:
-        safety_ids.append("emergency")
-    if safety and safety.trafficking:
-        safety_ids.append("report_trafficking")
-    reply_lang = lang or (safety.language if safety else None) or turn.detection.guess or FALLBACK_LANGUAGE
-
+def _main_replies(turn: Turn, k: Knowledge, decision: Decision, reply_lang: Optional[str],
+                  settings: Settings, out: Outcome) -> list[Reply]:
+    """The turn's own reply, before safety answers are put in front of it."""
+    lang = reply_lang or FALLBACK_LANGUAGE
     problem = input_problem(turn, settings)
     if problem:
-        main = [] if safety_ids and problem != "input_too_long" else [
-            replies.system(k, problem, reply_lang, buttons=replies.topic_buttons(k, reply_lang))]
-    elif turn.kind in LANGUAGE_FREE_KINDS:
-        main = HANDLERS[turn.kind](turn, k, reply_lang, out)
-    elif turn.detection.unsupported and requested is None:
-        main = [replies.system(k, "other_language", reply_lang, buttons=replies.language_buttons(k))]
-    elif lang is None:
-        if turn.kind == "answer" and k.has_answer(turn.intent or "") and turn.intent not in safety_ids:
+        return [replies.system(k, problem, lang, buttons=replies.topic_buttons(k, lang))]
+    if turn.kind in LANGUAGE_FREE_KINDS:
+        return HANDLERS[turn.kind](turn, k, lang, out)
+    if decision.unsupported:
+        return [replies.system(k, "other_language", lang, buttons=replies.language_buttons(k))]
+    if reply_lang is None:
+        if turn.kind == "answer" and k.has_answer(turn.intent or ""):
             out.pending_answer = turn.intent
-        main = [replies.language_choice(k)]
-    else:
-        main = HANDLERS[turn.kind](turn, k, lang, out)
+        return [replies.language_choice(k)]
+    return HANDLERS[turn.kind](turn, k, reply_lang, out)
 
-    first = [replies.answer(k, answer_id, reply_lang) for answer_id in safety_ids]
-    if safety_ids and not main:
-        out.last_answer = safety_ids[-1]
-    out.replies = first + [r for r in main if r.answer_id not in safety_ids]
+
+def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
+    """Decide the replies of one turn (see the module docstring for the order)."""
+    decision = decide_language(turn, k)
+    out = Outcome([], decision.language, turn.last_answer, None, requested=decision.requested)
+    categories, list_language = safety_categories(turn, k, decision.language or turn.detection.guess, settings)
+    if "danger" not in categories and turn.intent == "emergency" and k.safety.assess(turn.text).about_violence:
+        turn = _second_opinion(turn)
+
+    reply_lang = decision.language
+    if categories and reply_lang is None and not decision.unsupported:   # never hold a safety answer back
+        reply_lang = turn.detection.guess or list_language or turn.channel_language or FALLBACK_LANGUAGE
+        decision = replace(decision, language=reply_lang, sure=False)
+        out.language = reply_lang
+
+    main = _main_replies(turn, k, decision, reply_lang, settings, out)
+    safety_lang = reply_lang or FALLBACK_LANGUAGE
+    first = [replies.answer(k, SAFETY_CATEGORIES[c], safety_lang, safety=c) for c in categories]
+    shown = {r.answer_id for r in first}
+    if first:   # after a safety answer only real answers follow: no chooser, fallback or goodbye
+        main = [r for r in main if r.answer_id not in shown and (k.has_answer(r.answer_id) or r.answer_id == "language_change")]
+        out.last_answer = next((r.answer_id for r in reversed(main) if k.has_answer(r.answer_id)), first[-1].answer_id)
+    out.replies = first + main
+
+    if not decision.sure and decision.language and out.replies and not out.forget:
+        answered = [r.answer_id for r in out.replies if k.has_answer(r.answer_id)]
+        out.pending_answer = answered[-1] if answered else None   # a language tap repeats it
+        out.replies.append(replies.language_offer(k, decision.language))
     return out

@@ -6,6 +6,7 @@ last good version (see :class:`KnowledgeStore`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import threading
@@ -17,6 +18,8 @@ from typing import Any, Iterable, Mapping, Optional
 from bot import review, yamlfile
 from bot.config import LANGUAGES, Settings
 from bot.paths import LOCALES
+from bot.safety import CATEGORIES as SAFETY_CATEGORIES
+from bot.safety import LIST_KEYS as SAFETY_LIST_KEYS
 from bot.safety import SafetyMatcher
 
 logger = logging.getLogger(__name__)
@@ -26,7 +29,8 @@ SYSTEM_KEYS: tuple[str, ...] = (
     "greet", "choose_language", "language_changed", "menu", "topic_menu", "goodbye", "thanks",
     "out_of_scope", "fallback", "input_empty", "input_too_long", "input_no_words",
     "other_language", "not_text", "no_more", "forget_confirm", "forget_cancelled", "unreviewed",
-    "service_unavailable", "not_reviewed_note",
+    "service_unavailable", "not_reviewed_note", "review_state_none", "review_state_some",
+    "review_state_all", "not_your_language", "group_notice",
 )
 BUTTON_KEYS: tuple[str, ...] = ("more", "menu", "language", "help", "yes", "no")
 #: Labels of the fieldworker demo page (ui.yml `demo:`).
@@ -40,8 +44,12 @@ WHATSAPP_BODY_LIMIT = 1024   # an answer's first message is sent with buttons
 BUTTON_TITLE_LIMIT = 20
 
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)(?:\.([a-z_]+))?\}")
-#: Placeholders filled from the running configuration or the call site, not from contacts.
-RUNTIME_VALUES = {"retention_hours", "topic"}
+#: Placeholders of system texts filled from the running configuration or the call site.
+RUNTIME_VALUES = {"retention_hours", "topic", "reviewed", "total", "link"}
+#: Placeholders of answer texts that are not contacts: the configuration, the review records
+#: (`{review_state}`, see :meth:`Knowledge.review_state`) and the answer's `last_checked` date.
+ANSWER_VALUES = {"retention_hours", "review_state", "last_checked"}
+FIRST_MESSAGE_LIMIT = 600   # characters of an answer's `text`, rendered: one phone screen
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ class AnswerMeta:
     related: tuple[str, ...]
     sources: tuple[str, ...]
     careful: bool = False
+    critical: bool = False            # a safety answer: always served in full (see replies.answer)
+    last_checked: Optional[dt.date] = None   # when a changing fact was last checked
 
 
 @dataclass
@@ -106,11 +116,33 @@ class Knowledge:
         return answer_id in self.meta
 
     def answer_text(self, answer_id: str, lang: str) -> str:
-        return self.render(self.answers[lang][answer_id]["text"])
+        return self._render_answer(self.answers[lang][answer_id]["text"], answer_id, lang)
 
     def answer_more(self, answer_id: str, lang: str) -> Optional[str]:
         more = self.answers[lang][answer_id].get("more")
-        return self.render(more) if more else None
+        return self._render_answer(more, answer_id, lang) if more else None
+
+    def _render_answer(self, template: str, answer_id: str, lang: str) -> str:
+        extra = {}
+        if "{review_state}" in template:
+            extra["review_state"] = self.review_state(lang)
+        checked = self.meta[answer_id].last_checked
+        if checked is not None:
+            extra["last_checked"] = self.date_text(checked, lang)
+        return self.render(template, **extra)
+
+    def review_state(self, lang: str) -> str:
+        """How many of this language's answers the reviewers approved, in words: a claim about
+        review is only ever computed from the review records, never written as a fact."""
+        total = len(self.answers[lang])
+        reviewed = sum(self.review_status(a, lang) == review.APPROVED for a in self.answers[lang])
+        key = "review_state_none" if reviewed == 0 else "review_state_all" if reviewed == total else "review_state_some"
+        return self.system_text(key, lang, reviewed=str(reviewed), total=str(total))
+
+    def date_text(self, day: dt.date, lang: str) -> str:
+        """A date as people of `lang` write it, with the month in words (ui.yml `date_format`)."""
+        ui = self.ui[lang]
+        return str(ui["date_format"]).format(day=day.day, month=ui["date_months"][day.month - 1], year=day.year)
 
     def title(self, answer_id: str, lang: str) -> str:
         return self.answers[lang][answer_id]["title"]
@@ -137,15 +169,10 @@ class Knowledge:
     def answers_in_topic(self, topic: str) -> list[str]:
         return [m.id for m in self.meta.values() if m.topic == topic]
 
-    def requested_language(self, text: str) -> Optional[str]:
-        """The language a message names ("English please", "po polsku"), if exactly one."""
-        words = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
-        found = set()
-        for ui in self.ui.values():
-            for lang, names in ui["language_words"].items():
-                if any(f" {name.lower()} " in words for name in names):
-                    found.add(lang)
-        return found.pop() if len(found) == 1 else None
+    @property
+    def language_words(self) -> dict[str, dict[str, list]]:
+        """Per interface language, how it writes each language's name (ui.yml `language_words`)."""
+        return {lang: ui["language_words"] for lang, ui in self.ui.items()}
 
 
 # ------------------------------------------------------------------------------ loading
@@ -221,12 +248,19 @@ class _Loader:
             sources = entry.get("sources") or []
             if not sources:
                 self.problem(path, line, f"answer {answer_id!r} has no sources")
+            checked = entry.get("last_checked")
+            if checked is not None and not isinstance(checked, dt.date):
+                self.problem(path, yamlfile.line_of(entry, "last_checked"),
+                             f"last_checked of {answer_id!r} must be a date like 2026-12-06")
+                checked = None
             meta[answer_id] = AnswerMeta(
                 id=answer_id,
                 topic=str(topic),
                 related=tuple(entry.get("related") or ()),
                 sources=tuple(str(s) for s in sources),
                 careful=bool(entry.get("careful", False)),
+                critical=bool(entry.get("critical", False)),
+                last_checked=checked,
             )
         for m in meta.values():
             for rel in m.related:
@@ -297,13 +331,18 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
             answers[lang][answer_id] = entry
             lines[(lang, answer_id)] = line
             found = set()
+            allowed = ANSWER_VALUES if meta[answer_id].last_checked else ANSWER_VALUES - {"last_checked"}
             for part in ("title", "text", "more"):
                 if part in entry:
-                    found |= loader.placeholders(path, line, entry[part], contacts, {"retention_hours"})
+                    found |= loader.placeholders(path, line, entry[part], contacts, allowed)
+            if meta[answer_id].last_checked and "{last_checked}" not in entry["text"]:
+                loader.problem(path, line, f"text of {answer_id!r} must show when it was last checked: "
+                                           "add {last_checked}")
             placeholder_sets.setdefault(("answers", answer_id), {})[lang] = found
             _limit(loader, path, line, f"title of {answer_id!r}", entry["title"], BUTTON_TITLE_LIMIT, "button title")
-            text = renderer.render(entry["text"])
-            _limit(loader, path, line, f"text of {answer_id!r}", text, WHATSAPP_BODY_LIMIT, "WhatsApp interactive body")
+            text = renderer.render(entry["text"], review_state="x" * 120, last_checked="x" * 20)
+            _limit(loader, path, line, f"text of {answer_id!r}", text, FIRST_MESSAGE_LIMIT,
+                   "first message (one phone screen; move details to `more`)")
             if "more" in entry:
                 _limit(loader, path, line, f"more of {answer_id!r}", renderer.render(entry["more"]),
                        TELEGRAM_TEXT_LIMIT, "Telegram message")
@@ -326,8 +365,13 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
         # ui
         path = loader.root / lang / "ui.yml"
         data, _ = loader.texts(lang, "ui.yml", ("language_name", "topics", "buttons", "language_words",
-                                                "examples", "demo"))
+                                                "examples", "demo", "date_months", "date_format"))
         ui[lang] = data
+        months = data.get("date_months")
+        if "date_months" in data and (not isinstance(months, list) or len(months) != 12):
+            loader.problem(path, yamlfile.line_of(data, "date_months"), "date_months needs the 12 month names")
+        if "date_format" in data and not {"{day}", "{month}", "{year}"} <= set(re.findall(r"\{\w+\}", str(data["date_format"]))):
+            loader.problem(path, yamlfile.line_of(data, "date_format"), "date_format needs {day}, {month} and {year}")
         for group, keys, limit in (("topics", MENU_TOPICS, BUTTON_TITLE_LIMIT),
                                    ("buttons", BUTTON_KEYS, BUTTON_TITLE_LIMIT),
                                    ("examples", MENU_TOPICS, None), ("demo", DEMO_KEYS, None)):
@@ -350,10 +394,14 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
         # safety phrases
         path = loader.root / lang / "safety.yml"
         data = loader.read(path) or {}
-        for key in ("danger", "trafficking"):
+        for key in SAFETY_CATEGORIES:
             if not data.get(key):
                 loader.problem(path, 1, f"safety list {key!r} is missing or empty")
-        safety_lists[lang] = {k: [str(p) for p in (data.get(k) or [])] for k in ("danger", "trafficking", "not_danger")}
+        for key in data:
+            if key not in SAFETY_LIST_KEYS:
+                loader.problem(path, yamlfile.line_of(data, key),
+                               f"unknown safety list {key!r}; the lists are: {', '.join(SAFETY_LIST_KEYS)}")
+        safety_lists[lang] = {k: [str(p) for p in (data.get(k) or [])] for k in SAFETY_LIST_KEYS}
 
         # review records (optional until the first review)
         path = loader.root / lang / review.FILE

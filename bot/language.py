@@ -1,30 +1,46 @@
-"""Which language a message is in, and which language the conversation continues in.
+"""Which language a message is in, and which language to answer in: the whole decision lives here.
 
-Detection uses lingua, built for the five languages plus a few "decoy" languages that people in
-the Netherlands also write (German, French, ...). The decoys exist only so that a message in such a
-language is recognised as *unsupported* instead of being forced into Dutch or Spanish.
+Two steps, one entry point each:
 
-Short messages ("ok", "hi", "112") are ambiguous: they never switch an established conversation
-language. See :func:`conversation_language` for the whole rule.
+1. :func:`detect` (run by the NLU pipeline, so once per message; the result travels to the actions
+   as `detected_language` in the parse data): what the message alone says. It combines
+   - the project's own classifier (:mod:`bot.nlu.language_id`, char n-grams trained on the
+     training questions of every language: good at short, diacritic-free, mixed messages), and
+   - lingua, built for the five languages plus "decoys" (German, Portuguese, Czech...) so that a
+     clear sentence in another language is recognised as *unsupported*, not forced into Spanish;
+   after removing Dutch official terms and organisation names (`locales/terms.yml`), which say
+   nothing about the writer's language ("czy potrzebuję zorgverzekering", "ce este CoMensha").
+2. :func:`decide` (run by the dialogue): the language to answer in, from the detection, the
+   conversation so far, an explicit request and the channel's hint. It never blocks an answer:
+   an unsure first message is answered in the best guess, with the language buttons under it.
+
+The thresholds come from measurement: docs/nlu-evaluation.md ("Language").
 """
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from bot.config import LANGUAGES
 from bot.paths import LOCALES
-from bot.safety import fold
+from bot.text import fold
+
+if TYPE_CHECKING:
+    from bot.nlu.language_id import LanguageId
 
 # Languages recognised only to say "I don't speak this one".
-DECOYS: tuple[str, ...] = ("de", "fr", "it", "pt", "tr", "ru", "uk", "bg", "hu", "cs", "ar")
+DECOYS: tuple[str, ...] = ("de", "fr", "it", "pt", "tr", "ru", "uk", "bg", "hu", "cs", "sk", "ar", "th")
 
-# Thresholds, tuned on the held-out questions (see docs/nlu-evaluation.md).
-MIN_CONFIDENCE = 0.5          # share of the five supported languages' probability mass
-SINGLE_WORD_CONFIDENCE = 0.9  # one word must be nearly unambiguous
-UNSUPPORTED_CONFIDENCE = 0.8  # a decoy must win clearly, in a message of 3+ words
+# Thresholds, measured on the round-1 first messages (docs/nlu-evaluation.md, "Language").
+CLASSIFIER_WEIGHT = 0.8       # the project's classifier vs lingua, when both are there
+SURE_CONFIDENCE = 0.6         # combined score of a message of 2+ words to be sure of its language
+SINGLE_WORD_CONFIDENCE = 0.8  # one word must be nearly unambiguous to be sure
+GUESS_CONFIDENCE = 0.35       # below this a one-word message has no language signal at all ("ok")
+UNSUPPORTED_CONFIDENCE = 0.5  # lingua's score for a decoy, in a message of 3+ words
+UNSUPPORTED_MIN_WORDS = 3
 SWITCH_MIN_WORDS = 3          # fewer words never switch an established language
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
@@ -35,10 +51,10 @@ TERMS_FILE = LOCALES / "terms.yml"
 class Detection:
     """What the detector could tell from one message on its own."""
 
-    language: Optional[str]     # a supported language, or None when unclear
-    confidence: float           # share of the supported probability mass for `language`/guess
-    words: int                  # number of words (2+ letters)
-    guess: Optional[str] = None     # best supported language even when unclear
+    language: Optional[str]     # a supported language we are sure of, or None
+    confidence: float           # combined score of `language` / `guess`
+    words: int                  # number of the writer's own words (2+ letters, no terms or names)
+    guess: Optional[str] = None     # best supported language, when there is any signal
     unsupported: Optional[str] = None  # a clearly detected other language (ISO 639-1)
 
     def as_dict(self) -> dict:
@@ -55,9 +71,7 @@ class Detection:
         """Rebuild from parse data; anything malformed counts as 'nothing detected'."""
         if not isinstance(data, dict):
             return UNKNOWN
-        lang = data.get("language")
-        guess = data.get("guess")
-        unsupported = data.get("unsupported")
+        lang, guess, unsupported = data.get("language"), data.get("guess"), data.get("unsupported")
         try:
             return cls(
                 language=lang if lang in LANGUAGES else None,
@@ -89,11 +103,13 @@ def _terms() -> tuple[frozenset, tuple]:
     import yaml
 
     data = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
-    return (frozenset(fold(str(t)) for t in data.get("terms") or []),
+    words = [*(data.get("terms") or []), *(data.get("names") or [])]
+    return (frozenset(fold(str(t)) for t in words),
             tuple(fold(str(s)) for s in data.get("suffixes") or []))
 
 
 def is_dutch_term(word: str) -> bool:
+    """A Dutch official term or an organisation name (both say nothing about the writer)."""
     terms, suffixes = _terms()
     folded = fold(word)
     return folded in terms or folded.endswith(suffixes)
@@ -104,58 +120,115 @@ def count_words(text: str) -> int:
 
 
 def without_dutch_terms(text: str) -> str:
-    """The message without Dutch official terms, which say nothing about the writer's language."""
+    """The message without Dutch official terms and organisation names."""
     return _WORD.sub(lambda m: " " if is_dutch_term(m.group(0)) else m.group(0), text)
 
 
-def detect(text: str) -> Detection:
-    """Detect the language of one message, saying 'unclear' rather than guessing.
+def _mostly_other_script(text: str) -> bool:
+    """True when most letters are not Latin (Thai, Arabic, Cyrillic...): none of our languages."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum("LATIN" in unicodedata.name(ch, "") for ch in letters)
+    return bool(letters) and latin < len(letters) / 2
 
-    Dutch official terms are ignored; a message made only of them is unclear (guess: Dutch).
+
+def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
+    """Detect the language of one message, saying 'unsure' rather than guessing wrong.
+
+    A message made only of Dutch terms and names is unsure, with Dutch as the guess.
     """
     if count_words(text) == 0:
         return UNKNOWN
-    own_words = without_dutch_terms(text)
-    words = count_words(own_words)
+    own = without_dutch_terms(text)
+    words = count_words(own)
     if words == 0:
         return Detection(None, 0.0, 0, guess="nl")
-    values = _lingua().compute_language_confidence_values(own_words)
-    scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
-    supported_mass = sum(scores.get(code, 0.0) for code in LANGUAGES)
-    top = max(scores, key=scores.get)
-    if top not in LANGUAGES and words >= 3 and scores[top] >= UNSUPPORTED_CONFIDENCE:
+    values = _lingua().compute_language_confidence_values(own)
+    lingua = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+    top = max(lingua, key=lingua.get) if lingua else None
+    if _mostly_other_script(own):
+        return Detection(None, 0.0, words, unsupported=top if top not in LANGUAGES else "und")
+    if (top is not None and top not in LANGUAGES and words >= UNSUPPORTED_MIN_WORDS
+            and lingua[top] >= UNSUPPORTED_CONFIDENCE):
         return Detection(None, 0.0, words, unsupported=top)
-    if supported_mass <= 0:
-        return Detection(None, 0.0, words)
-    guess = max(LANGUAGES, key=lambda code: scores.get(code, 0.0))
-    share = scores.get(guess, 0.0) / supported_mass
-    needed = SINGLE_WORD_CONFIDENCE if words == 1 else MIN_CONFIDENCE
-    language = guess if share >= needed else None
-    return Detection(language, share, words, guess=guess)
+    scores = combine(lingua, classifier.probabilities(own) if classifier else None)
+    guess = max(scores, key=scores.get)
+    confidence = scores[guess]
+    if words == 1 and confidence < GUESS_CONFIDENCE:
+        return Detection(None, confidence, words)
+    needed = SINGLE_WORD_CONFIDENCE if words == 1 else SURE_CONFIDENCE
+    return Detection(guess if confidence >= needed else None, confidence, words, guess=guess)
 
 
-def conversation_language(
-    current: Optional[str],
-    detection: Detection,
-    requested: Optional[str] = None,
-    channel_hint: Optional[str] = None,
-) -> Optional[str]:
+def combine(lingua: Mapping[str, float], classifier: Optional[Mapping[str, float]]) -> dict[str, float]:
+    """One score per supported language: the classifier's probability, with lingua's share of the
+    supported languages mixed in (lingua alone when no classifier was trained)."""
+    mass = sum(lingua.get(code, 0.0) for code in LANGUAGES)
+    share = {code: (lingua.get(code, 0.0) / mass if mass else 0.0) for code in LANGUAGES}
+    if not classifier:
+        return share
+    return {code: CLASSIFIER_WEIGHT * classifier.get(code, 0.0) + (1 - CLASSIFIER_WEIGHT) * share[code]
+            for code in LANGUAGES}
+
+
+# --------------------------------------------------------------------------------- decision
+
+@dataclass(frozen=True)
+class Decision:
+    """The language of this turn's reply, and how sure the assistant is of it."""
+
+    language: Optional[str]           # answer in this language; None: ask (no signal at all)
+    sure: bool = True                 # False: a best guess, offer the language buttons
+    requested: Optional[str] = None   # the user asked for this language explicitly
+    unsupported: Optional[str] = None  # a clear other language: say which five we speak
+
+
+def requested_language(text: str, language_words: Mapping[str, Mapping[str, list]]) -> Optional[str]:
+    """The language a message names ("English please", "po polsku"), if exactly one.
+
+    `language_words`: per interface language, the words for each language (ui.yml)."""
+    padded = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+    found = {lang for words in language_words.values() for lang, names in words.items()
+             if any(f" {str(name).lower()} " in padded for name in names)}
+    return found.pop() if len(found) == 1 else None
+
+
+SHORT_REQUEST_WORDS = 3   # "polski", "English pls": a request may be this short
+
+
+def decide(detection: Detection, current: Optional[str] = None, text: str = "",
+           language_words: Optional[Mapping[str, Mapping[str, list]]] = None,
+           entity: Optional[str] = None, asks_for_language: bool = False, is_payload: bool = False,
+           channel_hint: Optional[str] = None) -> Decision:
     """The language to answer in, from strongest to weakest signal.
 
-    1. An explicit request ("English please", a language button) always wins.
-    2. A clearly detected language of a real sentence (3+ words) switches the conversation.
-    3. Otherwise the conversation keeps its language ("ok", "112", "zorgverzekering?").
-    4. A new conversation takes a clear detection even of a short message, then the channel's hint
-       (Telegram's language_code), and else stays unknown: the caller then offers a choice.
+    1. An explicit request (a language button, or naming a language in a short message or when
+       asking to change it: "English please") always wins.
+    2. A clear sentence in another language gets "I speak these five" (in the conversation's
+       language, if there is one).
+    3. In a conversation: a sure detection of a real sentence (3+ words) switches the language;
+       anything else ("ok", "112", "zorgverzekering?") keeps it.
+    4. A new conversation: a sure detection; then the channel's hint (Telegram's language_code);
+       then the best guess, with the language buttons under the answer; only a message with no
+       signal at all gets the language choice alone.
     """
-    if requested in LANGUAGES:
-        return requested
-    if current in LANGUAGES:
+    if entity in LANGUAGES:
+        return Decision(entity, requested=entity)
+    if not is_payload and language_words and (asks_for_language or count_words(text) <= SHORT_REQUEST_WORDS):
+        named = requested_language(text, language_words)
+        if named:
+            return Decision(named, requested=named)
+    known = current if current in LANGUAGES else None
+    if detection.unsupported:
+        hint = channel_hint if channel_hint in LANGUAGES else None
+        return Decision(known or hint, unsupported=detection.unsupported)
+    if known:
         if detection.language and detection.words >= SWITCH_MIN_WORDS:
-            return detection.language
-        return current
+            return Decision(detection.language)
+        return Decision(known)
     if detection.language:
-        return detection.language
+        return Decision(detection.language)
     if channel_hint in LANGUAGES:
-        return channel_hint
-    return None
+        return Decision(channel_hint)
+    if detection.guess:
+        return Decision(detection.guess, sure=False)
+    return Decision(None, sure=False)

@@ -31,12 +31,16 @@ class Reply:
     answer_id: str
     language: str
     buttons: tuple[tuple[str, str], ...] = field(default=())  # (title, payload)
+    safety: Optional[str] = None   # the safety category that put this answer first
 
     def as_message(self) -> dict:
+        custom = {"answer_id": self.answer_id, "language": self.language}
+        if self.safety:
+            custom["safety"] = self.safety
         return {
             "text": self.text,
             "buttons": [{"title": t, "payload": p} for t, p in self.buttons],
-            "custom": {"answer_id": self.answer_id, "language": self.language},
+            "custom": custom,
         }
 
 
@@ -44,10 +48,12 @@ def menu_button(k: Knowledge, lang: str) -> tuple[str, str]:
     return (k.button("menu", lang), payload("menu"))
 
 
-def answer(k: Knowledge, answer_id: str, lang: str) -> Reply:
-    """An answer with its follow-up buttons; unreviewed text is marked, or withheld if so set."""
+def answer(k: Knowledge, answer_id: str, lang: str, safety: Optional[str] = None) -> Reply:
+    """An answer with its follow-up buttons; unreviewed text is marked, or withheld if so set.
+    A `critical` answer (a safety answer, forget-me) is never withheld: no number is dropped for a
+    person in danger; until it is reviewed it carries the short "not checked yet" note."""
     reviewed = k.review_status(answer_id, lang) == APPROVED
-    if not reviewed and not k.serve_unreviewed:
+    if not reviewed and not k.serve_unreviewed and not k.meta[answer_id].critical:
         return system(k, "unreviewed", lang, answer_id, help_buttons(k, lang))
     buttons = [(k.title(rel, lang), payload(rel)) for rel in k.meta[answer_id].related]
     if k.answer_more(answer_id, lang):
@@ -56,7 +62,7 @@ def answer(k: Knowledge, answer_id: str, lang: str) -> Reply:
     text = k.answer_text(answer_id, lang)
     if not reviewed:
         text = f"{text}\n\n{k.system_text('not_reviewed_note', lang)}"
-    return Reply(text, answer_id, lang, tuple(buttons))
+    return Reply(text, answer_id, lang, tuple(buttons), safety)
 
 
 def more(k: Knowledge, answer_id: str, lang: str) -> Optional[Reply]:
@@ -99,6 +105,12 @@ def language_choice(k: Knowledge, answer_id: str = "greet") -> Reply:
 
 def language_buttons(k: Knowledge) -> tuple[tuple[str, str], ...]:
     return language_choice(k).buttons
+
+
+def language_offer(k: Knowledge, lang: str) -> Reply:
+    """"Not your language?" under an answer given in a best guess: one tap switches the language
+    and repeats the answer (dialogue._language)."""
+    return system(k, "not_your_language", lang, "language_offer", language_buttons(k))
 
 
 def unavailable(knowledge: Callable[[], Knowledge], lang: str) -> dict:

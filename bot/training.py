@@ -16,7 +16,7 @@ from typing import Optional
 
 from bot.paths import CONFIG, DATA, DOMAIN, MODELS, ROOT
 
-INPUTS = (CONFIG, DOMAIN, DATA, ROOT / "bot" / "nlu", ROOT / "bot" / "language.py",
+INPUTS = (CONFIG, DOMAIN, DATA, ROOT / "bot" / "nlu", ROOT / "bot" / "language.py", ROOT / "bot" / "text.py",
           ROOT / "locales" / "terms.yml", ROOT / "requirements" / "constraints.txt")
 
 

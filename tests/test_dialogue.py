@@ -31,13 +31,38 @@ def test_more_shows_the_rest_of_the_last_answer(knowledge, lang):
     assert out.replies[0].text == knowledge.answer_more(answer_id, lang)
 
 
-def test_unknown_first_language_offers_the_choice_and_keeps_the_question(knowledge):
-    out = dialogue.handle(turn(intent="check_id", text="ID?", detection=detect("ID?")), knowledge, SETTINGS)
+NO_SIGNAL = Detection(None, 0.0, 0)
+UNSURE_RO = Detection(None, 0.5, 4, guess="ro")
+
+
+def test_a_first_message_without_language_signal_offers_the_choice_and_keeps_the_question(knowledge):
+    out = dialogue.handle(turn(intent="check_id", text="ID?", detection=NO_SIGNAL), knowledge, SETTINGS)
     assert [r.answer_id for r in out.replies] == ["greet"]
     assert len(out.replies[0].buttons) == 5 and out.pending_answer == "check_id"
     chosen = dialogue.handle(turn("language", text='/language{"language":"ro"}', entities={"language": "ro"},
                                   pending_answer="check_id"), knowledge, SETTINGS)
     assert [(r.answer_id, r.language) for r in chosen.replies] == [("language_change", "ro"), ("check_id", "ro")]
+
+
+def test_an_unsure_first_question_is_answered_at_once_in_the_best_guess_with_language_buttons(knowledge):
+    out = dialogue.handle(turn(intent="check_id", text="trebuie buletin la control", detection=UNSURE_RO),
+                          knowledge, SETTINGS)
+    assert [(r.answer_id, r.language) for r in out.replies] == [("check_id", "ro"), ("language_offer", "ro")]
+    offer = out.replies[-1]
+    assert offer.text == knowledge.system_text("not_your_language", "ro") and len(offer.buttons) == 5
+    assert out.language == "ro" and out.pending_answer == "check_id"
+    # one tap switches the language and repeats the answer
+    pl = next(p for _, p in offer.buttons if '"pl"' in p)
+    switched = dialogue.handle(turn("language", text=pl, entities={"language": "pl"}, language="ro",
+                                    pending_answer=out.pending_answer), knowledge, SETTINGS)
+    assert [(r.answer_id, r.language) for r in switched.replies] == [("language_change", "pl"), ("check_id", "pl")]
+    assert switched.language == "pl" and switched.last_answer == "check_id"
+
+
+def test_a_sure_first_question_has_no_language_buttons(knowledge):
+    out = dialogue.handle(turn(intent="check_id", text="czy muszę pokazać dowód podczas kontroli",
+                               detection=Detection("pl", 0.97, 6, guess="pl")), knowledge, SETTINGS)
+    assert [r.answer_id for r in out.replies] == ["check_id"] and out.pending_answer is None
 
 
 def test_typed_language_request_switches(knowledge):

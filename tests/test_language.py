@@ -1,7 +1,7 @@
-"""Language detection and the stickiness rules of the conversation language."""
+"""Language: detection of one message, and the decision which language to answer in, as a table."""
 import pytest
 
-from bot.language import Detection, conversation_language, detect
+from bot.language import Decision, Detection, decide, detect
 
 SENTENCES = {
     "nl": "mag de politie zomaar mijn huis binnenkomen?",
@@ -10,46 +10,83 @@ SENTENCES = {
     "pl": "czy muszę pokazać dowód podczas kontroli?",
     "ro": "trebuie să am asigurare medicală în olanda?",
 }
+# Written without diacritics, full of Dutch terms and names: lingua alone got these wrong.
+HARD = {
+    "ro": ["unde pot face un test", "nu am acte", "esti robot?", "ce este CoMensha"],
+    "nl": ["wat is PROUD"],
+    "es": ["qué es PROUD"],
+    "pl": ["co to jest CoMensha", "czy potrzebuje zorgverzekering jak pracuje w NL?"],
+}
+WORDS = {"en": {"nl": ["dutch"], "en": ["english"], "pl": ["polish"]},
+         "pl": {"pl": ["polski", "polsku"], "en": ["angielski", "angielsku"]}}
+
+
+@pytest.fixture(scope="module")
+def classifier(model):
+    from bot.nlu.language_id import LanguageId
+
+    found = LanguageId.from_model(model)
+    assert found is not None, "the trained model stores the language classifier"
+    return found
 
 
 @pytest.mark.parametrize("lang,text", SENTENCES.items())
-def test_sentences_are_detected(lang, text):
-    assert detect(text).language == lang
+def test_sentences_are_detected(classifier, lang, text):
+    assert detect(text, classifier).language == lang
 
 
-@pytest.mark.parametrize("text", ["ok", "hi", "112", "👍", "", "   ", "?!"])
-def test_short_or_symbol_messages_are_ambiguous(text):
-    assert detect(text).language is None
+@pytest.mark.parametrize("lang,text", [(lang, t) for lang, texts in HARD.items() for t in texts])
+def test_short_diacritic_free_and_named_messages_get_the_right_guess(classifier, lang, text):
+    assert detect(text, classifier).guess == lang
 
 
-def test_dutch_term_inside_polish_sentence_stays_polish():
-    assert detect("czy potrzebuję zorgverzekering jak pracuję w NL?").language == "pl"
+@pytest.mark.parametrize("text", ["ok", "112", "👍", "", "   ", "?!"])
+def test_messages_without_a_language_signal_have_no_guess(classifier, text):
+    found = detect(text, classifier)
+    assert found.language is None and found.guess is None
 
 
-def test_language_outside_the_five_is_recognised_as_unsupported():
-    found = detect("Ich brauche Hilfe mit meiner Krankenversicherung in den Niederlanden")
-    assert found.language is None and found.unsupported == "de"
-
-
-def test_short_message_keeps_the_conversation_language():
-    for text in ["ok", "hi", "112", "zorgverzekering?"]:
-        assert conversation_language("pl", detect(text)) == "pl"
-
-
-def test_clear_sentence_switches_the_conversation_language():
-    assert conversation_language("pl", detect(SENTENCES["ro"])) == "ro"
-
-
-def test_explicit_request_always_wins():
-    assert conversation_language("pl", detect(SENTENCES["pl"]), requested="en") == "en"
-
-
-def test_new_conversation_uses_channel_hint_only_when_message_is_unclear():
-    assert conversation_language(None, detect("ok"), channel_hint="es") == "es"
-    assert conversation_language(None, detect(SENTENCES["nl"]), channel_hint="es") == "nl"
-    assert conversation_language(None, detect("ok")) is None
+@pytest.mark.parametrize("text,code", [
+    ("Ich brauche Hilfe mit meiner Krankenversicherung in den Niederlanden", "de"),
+    ("olá, preciso de ajuda com o seguro de saúde aqui na holanda", "pt"),
+    ("potřebuju pomoc, policie mi vzala pas a nevím co dělat", "cs"),
+    ("мне нужна помощь с медицинской страховкой", "ru"),
+])
+def test_a_clear_other_language_is_unsupported(classifier, text, code):
+    found = detect(text, classifier)
+    assert found.language is None and found.unsupported == code
 
 
 def test_detection_from_malformed_parse_data_is_unknown():
     assert Detection.from_dict({"language": "xx", "confidence": "high"}).language is None
     assert Detection.from_dict(None).language is None
+
+
+SURE_PL = Detection("pl", 0.95, 5, guess="pl")
+SURE_RO = Detection("ro", 0.95, 5, guess="ro")
+SHORT = Detection(None, 0.3, 1, guess="en")            # "ok"-like: a weak guess at most
+GUESS_RO = Detection(None, 0.5, 3, guess="ro")         # a question, unsure
+NOTHING = Detection(None, 0.0, 0)
+GERMAN = Detection(None, 0.0, 9, unsupported="de")
+
+# (current language, detection, text, button/entity, hint) -> decision
+TABLE = [
+    ("explicit button wins", "pl", SURE_PL, "/language", "en", None, Decision("en", requested="en")),
+    ("typed request wins", "en", SURE_PL, "po polsku", None, None, Decision("pl", requested="pl")),
+    ("sure sentence switches", "pl", SURE_RO, "...", None, None, Decision("ro")),
+    ("short message keeps", "pl", SHORT, "ok", None, None, Decision("pl")),
+    ("unsure message keeps", "pl", GUESS_RO, "...", None, None, Decision("pl")),
+    ("other language, in conversation", "pl", GERMAN, "...", None, None, Decision("pl", unsupported="de")),
+    ("other language, new", None, GERMAN, "...", None, None, Decision(None, unsupported="de")),
+    ("new: sure detection", None, SURE_RO, "...", None, None, Decision("ro")),
+    ("new: hint when unsure", None, GUESS_RO, "...", None, "es", Decision("es")),
+    ("new: sure detection beats the hint", None, SURE_RO, "...", None, "es", Decision("ro")),
+    ("new: best guess, with buttons", None, GUESS_RO, "...", None, None, Decision("ro", sure=False)),
+    ("new: no signal asks", None, NOTHING, "👍", None, None, Decision(None, sure=False)),
+]
+
+
+@pytest.mark.parametrize("name,current,detection,text,entity,hint,expected", TABLE, ids=[t[0] for t in TABLE])
+def test_decision_table(name, current, detection, text, entity, hint, expected):
+    assert decide(detection, current=current, text=text, language_words=WORDS, entity=entity,
+                  is_payload=text.startswith("/"), channel_hint=hint) == expected

@@ -1,5 +1,6 @@
 """The phrase matcher behind the emergency override (rules in bot/safety.py)."""
-from bot.safety import SafetyMatcher, fold, words
+from bot.safety import SafetyMatcher
+from bot.text import fold, words
 
 LISTS = {"en": {"danger": ["help", "hitting me", "at * door", "kill* me"],
                 "trafficking": ["took my passport"],

@@ -67,10 +67,23 @@ def test_text_over_channel_limits(copy):
     path = copy / "ro" / "answers.yml"
     answer_id, _ = first_answer_block(path)
     edit(path, "  title:", "  title: A title that is far too long for a button\n  old_title:")
-    edit(path, "  text: ", "  text: " + "x" * 1100 + " ", 1)
+    edit(path, "  text: ", "  text: " + "x" * 700 + " ", 1)
     found = problems(copy)
     assert any("button title limit of 20" in p for p in found)
-    assert any("WhatsApp interactive body limit of 1024" in p for p in found)
+    assert any(f"text of {answer_id!r} is" in p and "limit of 600" in p for p in found)
+
+
+def test_content_lint_warns_about_long_sentences_and_missing_hedges(copy):
+    from bot import knowledge, lint
+
+    path = copy / "en" / "answers.yml"
+    long_sentence = " ".join(["word"] * 30) + "."
+    edit(path, "    Your home has special protection in the law.", "    " + long_sentence)
+    edit(path, "Normally, officials may only come in", "Officials may only come in")
+    warnings = [str(w) for w in lint.lint(knowledge.load(copy), copy)]
+    assert any("check_home: a sentence of 30 words" in w for w in warnings)
+    assert any("check_home is marked careful" in w and "no hedging word" in w for w in warnings)
+    assert not any("check_id" in w for w in warnings)
 
 
 def test_unknown_related_id_duplicate_id_and_no_sources(copy):

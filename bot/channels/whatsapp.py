@@ -34,7 +34,7 @@ from bot.channels.relay import Message, RasaRelay, split_text
 from bot.config import FALLBACK_LANGUAGE, LANGUAGES, settings
 from bot.knowledge import BUTTON_TITLE_LIMIT, WHATSAPP_BODY_LIMIT, Knowledge, KnowledgeError
 from bot.privacy import pseudonymise
-from bot.safety import words
+from bot.text import words
 
 logger = logging.getLogger(__name__)
 

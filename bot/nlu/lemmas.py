@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from bot.safety import fold
+from bot.text import fold
 
 # Lookup tables per language, in priority order (files of the spacy-lookups-data package).
 LEMMA_TABLES: dict[str, tuple[str, ...]] = {

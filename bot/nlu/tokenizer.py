@@ -5,11 +5,14 @@ no slot for a pre-processor before the tokenizer. The detected language is added
 data as `detected_language`, where the actions read it (see bot.language.Detection).
 
 Training prunes spaCy's lemma tables to the training vocabulary and stores them in the model
-(see bot.nlu.lemmas), so serving needs neither the big tables nor their memory.
+(see bot.nlu.lemmas), so serving needs neither the big tables nor their memory. It also trains the
+language classifier (bot.nlu.language_id) on the training questions of every language, read from
+`data/nlu/<lang>/` (the folder says the language), and stores it next to the tables.
 """
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import language
 from bot.nlu import lemmas
+from bot.nlu.language_id import LanguageId, examples
 
 DETECTED_LANGUAGE = "detected_language"
 TABLES_FILE = "lemmas.json"
@@ -41,15 +45,25 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
             "prefix_separator_symbol": None,
             # false: plain spaCy tokens without lemma tables (to measure what lemmas add)
             "use_lemmas": True,
+            # false: lingua alone decides the language (to measure what the classifier adds)
+            "use_language_classifier": True,
+            # the training questions per language (one folder per language), relative to the
+            # project folder Rasa trains in
+            "language_data": "data/nlu",
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 tables: Optional[Dict[str, Dict[str, str]]] = None) -> None:
+                 tables: Optional[Dict[str, Dict[str, str]]] = None,
+                 classifier: Optional[LanguageId] = None) -> None:
         super().__init__(config)
         self._storage = model_storage
         self._resource = resource
         self.tables = tables or {}
-        language.detect("warm up the language models")
+        self.classifier = classifier
+        if config.get("use_language_classifier", True) and classifier is None:
+            # trained before the lemma tables: their pruning needs each example's language
+            self.classifier = LanguageId.train(examples(Path(config.get("language_data") or "data/nlu")))
+        language.detect("warm up the language models", self.classifier)
         lemmas.warm_up()
 
     @classmethod
@@ -60,12 +74,15 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "LanguageAwareTokenizer":
+        tables: Dict[str, Dict[str, str]] = {}
+        classifier = None
         try:
             with model_storage.read_from(resource) as folder:
                 tables = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
+                classifier = LanguageId.load(folder)
         except (ValueError, FileNotFoundError):
-            tables = {}
-        return cls(config, model_storage, resource, tables)
+            pass
+        return cls({**config, "use_language_classifier": False}, model_storage, resource, tables, classifier)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Keep only the lemma-table entries whose lemma occurs in the training examples."""
@@ -82,12 +99,14 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
         self.tables = {lang: lemmas.prune(full[lang], seen[lang]) for lang in seen}
         with self._storage.write_to(self._resource) as folder:
             (folder / TABLES_FILE).write_text(json.dumps(self.tables, ensure_ascii=False), encoding="utf-8")
+            if self.classifier is not None:
+                self.classifier.save(folder)
         return self._resource
 
     def _language_of(self, message: Message) -> Optional[str]:
         cached = message.get(DETECTED_LANGUAGE)
         if cached is None:
-            cached = language.detect(message.get(TEXT) or "").as_dict()
+            cached = language.detect(message.get(TEXT) or "", self.classifier).as_dict()
             message.set(DETECTED_LANGUAGE, cached, add_to_output=True)
         return cached.get("language") or cached.get("guess")
 

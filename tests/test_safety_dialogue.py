@@ -1,0 +1,105 @@
+"""Safety answers in a turn: first, in full, never held back, never followed by an error text."""
+from dataclasses import replace
+
+import pytest
+
+from bot import dialogue
+from bot.config import LANGUAGES, settings
+from bot.language import Detection
+from bot.review import APPROVED
+
+SETTINGS = settings()
+NO_SIGNAL = Detection(None, 0.0, 0)
+CRITICAL = ("emergency", "crisis_suicide", "report_sexual_violence", "report_trafficking", "forget_me")
+
+
+def turn(kind="answer", **fields) -> dialogue.Turn:
+    return dialogue.Turn(kind=kind, **fields)
+
+
+def ids(out) -> list:
+    return [r.answer_id for r in out.replies]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_crisis_answer_gives_113_both_numbers_the_chat_and_112(knowledge, lang):
+    text = knowledge.answer_text("crisis_suicide", lang)
+    for value in ("113", "0800-0113", "113.nl", "112"):
+        assert value in text, (lang, value)
+
+
+def test_critical_answers_are_marked_in_the_content(knowledge):
+    assert {a for a, m in knowledge.meta.items() if m.critical} == set(CRITICAL)
+
+
+@pytest.mark.parametrize("text,category,answer", [
+    ("help", "danger", "emergency"),
+    ("i want to kill myself", "crisis", "crisis_suicide"),
+    ("a client raped me last night", "sexual_violence", "report_sexual_violence"),
+    ("he took my passport and i must work to pay the debt", "trafficking", "report_trafficking"),
+])
+def test_a_safety_message_with_no_language_signal_is_answered_at_once(knowledge, text, category, answer):
+    out = dialogue.handle(turn(intent="nlu_fallback", kind="fallback", text=text, detection=NO_SIGNAL),
+                          knowledge, SETTINGS)
+    assert out.replies[0].answer_id == answer and out.replies[0].safety == category
+    assert out.replies[0].language in LANGUAGES
+    assert "greet" not in ids(out) and "fallback" not in ids(out)       # no chooser, no "did not understand"
+    assert ids(out)[-1] == "language_offer"                             # the language buttons come after
+
+
+@pytest.mark.parametrize("intent,kind", [("nlu_fallback", "fallback"), ("goodbye", "answer"),
+                                         ("out_of_scope", "answer"), ("more", "more")])
+def test_nothing_that_says_i_did_not_understand_follows_a_safety_answer(knowledge, intent, kind):
+    out = dialogue.handle(turn(kind, intent=intent, text="nie chcę już żyć", language="pl",
+                               detection=Detection("pl", 0.9, 4, guess="pl")), knowledge, SETTINGS)
+    assert ids(out) == ["crisis_suicide"] and out.replies[0].language == "pl"
+
+
+def test_a_safety_answer_keeps_the_real_answer_after_it(knowledge):
+    out = dialogue.handle(turn(intent="report_ugly_mugs", text="he is hitting me, what is ugly mugs",
+                               language="en", detection=Detection("en", 0.9, 7, guess="en")), knowledge, SETTINGS)
+    assert ids(out) == ["emergency", "report_ugly_mugs"]
+
+
+def test_the_model_adds_a_safety_answer_the_lists_missed(knowledge):
+    text = "everything is grey and pointless lately"
+    assert not knowledge.safety.assess(text).any
+    out = dialogue.handle(turn(intent="out_of_scope", text=text, language="en",
+                               detection=Detection("en", 0.9, 6, guess="en"),
+                               scores={"crisis_suicide": 0.45, "out_of_scope": 0.5}), knowledge, SETTINGS)
+    assert ids(out) == ["crisis_suicide"] and out.replies[0].safety == "crisis"
+
+
+def test_a_caption_is_read_as_the_question(knowledge):
+    out = dialogue.handle(turn(intent="report_trafficking", text="help, he took my passport", language="en",
+                               message_kind="photo", detection=Detection("en", 0.9, 5, guess="en")),
+                          knowledge, SETTINGS)
+    assert ids(out)[:2] == ["emergency", "report_trafficking"]
+    bare = dialogue.handle(turn(intent="nlu_fallback", text="", language="en", message_kind="photo"),
+                           knowledge, SETTINGS)
+    assert ids(bare) == ["not_text"] and bare.replies[0].language == "en"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_review_gate_serves_critical_answers_in_full_with_every_contact(knowledge, lang):
+    production = replace(knowledge, serve_unreviewed=False, reviews={})
+    for answer_id in CRITICAL:
+        out = dialogue.handle(turn(intent=answer_id, text=f"/{answer_id}", language=lang), production, SETTINGS)
+        reply = next(r for r in out.replies if r.answer_id == answer_id)
+        assert reply.text.startswith(knowledge.answer_text(answer_id, lang)), (lang, answer_id)
+        assert knowledge.system_text("not_reviewed_note", lang) in reply.text
+        for placeholder in ("emergency_112", "centrum_seksueel_geweld", "zelfmoordpreventie_113", "comensha"):
+            if "{" + placeholder in knowledge.answers[lang][answer_id]["text"]:
+                assert knowledge.contacts[placeholder]["phone"] in reply.text
+    withheld = dialogue.handle(turn(intent="check_id", text="/check_id", language=lang), production, SETTINGS)
+    assert ids(withheld) == ["check_id"] and withheld.replies[0].text == knowledge.system_text("unreviewed", lang)
+
+
+def test_an_approved_critical_answer_has_no_note(knowledge):
+    from bot import review
+
+    entry = knowledge.answers["en"]["emergency"]
+    record = review.Record(APPROVED, "SWAD", "2026-12-06", review.text_hash(entry))
+    approved = replace(knowledge, serve_unreviewed=False, reviews={"en": {"emergency": record}})
+    out = dialogue.handle(turn(intent="emergency", text="/emergency", language="en"), approved, SETTINGS)
+    assert out.replies[0].text == knowledge.answer_text("emergency", "en")
