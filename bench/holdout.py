@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import LANGUAGES
-from bot.language import Detection, conversation_language
+from bot.language import Detection, decide
 from bot.paths import ROOT
 
 HELD_OUT = ROOT / "tests" / "nlu"
@@ -66,7 +66,7 @@ def evaluate(model: Path, langs=LANGUAGES) -> dict[str, Result]:
         top1 = [next(r["name"] for r in p["intent_ranking"] if r["name"] != "nlu_fallback") for p in parsed]
         truth = [intent for intent, _ in rows]
         language_rows = [(p, i) for p, (i, _) in zip(parsed, rows) if i != "language"]
-        right_language = sum(conversation_language(lang, Detection.from_dict(p.get("detected_language"))) == lang
+        right_language = sum(decide(Detection.from_dict(p.get("detected_language")), current=lang).language == lang
                              for p, _ in language_rows)
         confusions = collections.Counter((t, p) for t, p in zip(truth, predicted) if t != p)
         results[lang] = Result(

@@ -105,21 +105,41 @@ def memory() -> dict:
             "actions_mb": round(sum(rss_mb(p, "VmHWM") for p in actions))}
 
 
+GROWTH_TURNS = 300
+GROWTH_WINDOWS = ((1, 10), (46, 55), (196, 205), (291, 300))
+
+
+async def growth(url: str, turns: int = GROWTH_TURNS, seed: int = 3) -> list[dict]:
+    """One long conversation: the median time per message in windows of turns (it must stay flat:
+    a fieldworker's all-day demo or a user who writes a lot must not slow everyone down)."""
+    rng = random.Random(seed)
+    questions = [text for lang in LANGUAGES for _, text in examples(lang)]
+    sender, errors, latencies = uuid.UUID(int=rng.getrandbits(128)).hex, [], []
+    async with httpx.AsyncClient(timeout=60) as client:
+        for _ in range(turns):
+            latencies.append(await ask(client, url, sender, rng.choice(questions), errors))
+    return [{"turns": f"{a}-{b}", "median_ms": round(statistics.median(latencies[a - 1:b]), 1),
+             "errors": len(errors)} for a, b in GROWTH_WINDOWS if b <= len(latencies)]
+
+
 def measure(model: Optional[Path] = None, levels: tuple[int, ...] = LEVELS, stock_rasa: bool = False,
-            total: Optional[int] = None, extra_env: Optional[dict] = None) -> dict:
-    """Latency per concurrency level and the peak memory of both servers."""
+            total: Optional[int] = None, extra_env: Optional[dict] = None, with_growth: bool = True) -> dict:
+    """Latency per concurrency level, per turn of one long conversation, and peak memory."""
     with assistant(model or ensure_model(), stock_rasa, extra_env) as running:
         asyncio.run(level(running.webhook, len(LANGUAGES), WARM_UP, seed=1000))
         results = [asyncio.run(level(running.webhook, c, total or messages_for(c))) for c in levels]
-        return {"levels": results, **memory()}
+        long_conversation = asyncio.run(growth(running.webhook)) if with_growth else []
+        return {"levels": results, "growth": long_conversation, **memory()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default=",".join(map(str, LEVELS)))
-    parser.add_argument("--stock-rasa", action="store_true", help="without the fix in bot.rasa_process")
+    parser.add_argument("--stock-rasa", action="store_true", help="without the fixes in bot.rasa_process")
+    parser.add_argument("--no-growth", action="store_true", help="skip the 300-turn conversation")
     args = parser.parse_args()
-    result = measure(levels=tuple(int(x) for x in args.levels.split(",")), stock_rasa=args.stock_rasa)
+    result = measure(levels=tuple(int(x) for x in args.levels.split(",")), stock_rasa=args.stock_rasa,
+                     with_growth=not args.no_growth)
     print(json.dumps(result, indent=1))
 
 

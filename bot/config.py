@@ -47,6 +47,7 @@ class Settings:
     rasa_timeout_s: float
     locales: Path
     safety_model_threshold: float = 0.3
+    max_events: int = 60
 
     @property
     def retention_text(self) -> str:
@@ -70,4 +71,6 @@ def settings() -> Settings:
         # The model's confidence in a safety intent (emergency, crisis...) that puts its answer
         # first even when the phrase lists did not match (docs/benchmarks.md, safety).
         safety_model_threshold=_env_number("BOT_SAFETY_MODEL_THRESHOLD", 0.3),
+        # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
+        max_events=_env_number("BOT_MAX_EVENTS", 60, int),
     )

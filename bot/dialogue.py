@@ -89,19 +89,29 @@ def input_problem(turn: Turn, settings: Settings) -> Optional[str]:
     return None
 
 
-def safety_categories(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Settings) -> tuple[list[str], Optional[str]]:
-    """The safety categories of this message, in answer order, and the language of the list that
-    matched. The phrase lists decide whatever the model says; the model adds a category when it
-    gives that answer's intent at least `settings.safety_model_threshold`, unless the lists
-    recognised a question *about* it (a `not_<category>` phrase)."""
+@dataclass(frozen=True)
+class Safety:
+    categories: tuple[str, ...] = ()   # in answer order
+    put_first: tuple[str, ...] = ()    # those that change the reply: not the model's own answer
+    language: Optional[str] = None     # the language of the list that matched
+
+
+def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Settings) -> Safety:
+    """The safety categories of this message. The phrase lists decide whatever the model says;
+    the model adds a category when it gives that answer's intent at least
+    `settings.safety_model_threshold`, unless the lists recognised a question *about* it (a
+    `not_<category>` phrase). The model's own best answer is not "put first": it is the answer."""
     if turn.is_payload or not turn.text.strip():
-        return [], None
+        return Safety()
     assessment = k.safety.assess(turn.text, prefer=prefer)
     found = set(assessment.categories)
     for intent, category in SAFETY_INTENTS.items():
         if turn.scores.get(intent, 0.0) >= settings.safety_model_threshold and category not in assessment.cancelled:
             found.add(category)
-    return [c for c in SAFETY_CATEGORIES if c in found], assessment.language
+    categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
+    own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
+    put_first = tuple(c for c in categories if c in assessment.categories or c != own)
+    return Safety(categories, put_first, assessment.language)
 
 
 # ------------------------------------------------------------------------ per-action replies
@@ -184,6 +194,8 @@ def _main_replies(turn: Turn, k: Knowledge, decision: Decision, reply_lang: Opti
     """The turn's own reply, before safety answers are put in front of it."""
     lang = reply_lang or FALLBACK_LANGUAGE
     problem = input_problem(turn, settings)
+    if problem in ("input_empty", "input_no_words") and reply_lang is None and turn.message_kind == "text":
+        return [replies.language_choice(k)]   # "👋" or "?" as a first message: we greet, in five languages
     if problem:
         return [replies.system(k, problem, lang, buttons=replies.topic_buttons(k, lang))]
     if turn.kind in LANGUAGE_FREE_KINDS:
@@ -201,19 +213,21 @@ def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
     """Decide the replies of one turn (see the module docstring for the order)."""
     decision = decide_language(turn, k)
     out = Outcome([], decision.language, turn.last_answer, None, requested=decision.requested)
-    categories, list_language = safety_categories(turn, k, decision.language or turn.detection.guess, settings)
+    safety = assess_safety(turn, k, decision.language or turn.detection.guess, settings)
+    categories = safety.categories
     if "danger" not in categories and turn.intent == "emergency" and k.safety.assess(turn.text).about_violence:
         turn = _second_opinion(turn)
 
     reply_lang = decision.language
     if categories and reply_lang is None and not decision.unsupported:   # never hold a safety answer back
-        reply_lang = turn.detection.guess or list_language or turn.channel_language or FALLBACK_LANGUAGE
+        reply_lang = turn.detection.guess or safety.language or turn.channel_language or FALLBACK_LANGUAGE
         decision = replace(decision, language=reply_lang, sure=False)
         out.language = reply_lang
 
     main = _main_replies(turn, k, decision, reply_lang, settings, out)
     safety_lang = reply_lang or FALLBACK_LANGUAGE
-    first = [replies.answer(k, SAFETY_CATEGORIES[c], safety_lang, safety=c) for c in categories]
+    first = [replies.answer(k, SAFETY_CATEGORIES[c], safety_lang, safety=c if c in safety.put_first else None)
+             for c in categories]
     shown = {r.answer_id for r in first}
     if first:   # after a safety answer only real answers follow: no chooser, fallback or goodbye
         main = [r for r in main if r.answer_id not in shown and (k.has_answer(r.answer_id) or r.answer_id == "language_change")]

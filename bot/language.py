@@ -3,11 +3,13 @@
 Two steps, one entry point each:
 
 1. :func:`detect` (run by the NLU pipeline, so once per message; the result travels to the actions
-   as `detected_language` in the parse data): what the message alone says. It combines
+   as `detected_language` in the parse data): what the message alone says. It uses
    - the project's own classifier (:mod:`bot.nlu.language_id`, char n-grams trained on the
-     training questions of every language: good at short, diacritic-free, mixed messages), and
-   - lingua, built for the five languages plus "decoys" (German, Portuguese, Czech...) so that a
-     clear sentence in another language is recognised as *unsupported*, not forced into Spanish;
+     training questions of every language: good at short, diacritic-free, mixed messages) for
+     which of the five languages it is, and
+   - lingua, built for the five languages plus "decoys" (German, Portuguese, Czech...), only to
+     recognise a clear sentence in another language as *unsupported* instead of forcing it into
+     Spanish (the classifier knows only the five), and a script check for Thai, Arabic, Cyrillic;
    after removing Dutch official terms and organisation names (`locales/terms.yml`), which say
    nothing about the writer's language ("czy potrzebuję zorgverzekering", "ce este CoMensha").
 2. :func:`decide` (run by the dialogue): the language to answer in, from the detection, the
@@ -35,11 +37,12 @@ if TYPE_CHECKING:
 DECOYS: tuple[str, ...] = ("de", "fr", "it", "pt", "tr", "ru", "uk", "bg", "hu", "cs", "sk", "ar", "th")
 
 # Thresholds, measured on the round-1 first messages (docs/nlu-evaluation.md, "Language").
-CLASSIFIER_WEIGHT = 0.8       # the project's classifier vs lingua, when both are there
-SURE_CONFIDENCE = 0.6         # combined score of a message of 2+ words to be sure of its language
+SURE_CONFIDENCE = 0.6         # classifier probability for a message of 2+ words to be sure
 SINGLE_WORD_CONFIDENCE = 0.8  # one word must be nearly unambiguous to be sure
 GUESS_CONFIDENCE = 0.35       # below this a one-word message has no language signal at all ("ok")
-UNSUPPORTED_CONFIDENCE = 0.5  # lingua's score for a decoy, in a message of 3+ words
+UNSUPPORTED_CONFIDENCE = 0.5  # lingua's score for a decoy, in a message of 3+ words ...
+UNSUPPORTED_UNLESS = 0.95     # ... unless the classifier is this sure of one of the five ...
+UNSUPPORTED_CLEAR = 0.9       # ... and lingua is less sure than this of the decoy
 UNSUPPORTED_MIN_WORDS = 3
 SWITCH_MIN_WORDS = 3          # fewer words never switch an established language
 
@@ -95,7 +98,10 @@ def _lingua():
         Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
         for code in LANGUAGES + DECOYS
     ]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    # low-accuracy mode (trigrams only): ~50 MB and 0.2 ms a message, and as good as the full models
+    # at telling a clear Portuguese or Czech sentence (measured: docs/nlu-evaluation.md)
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode() \
+        .with_preloaded_language_models().build()
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,6 +137,34 @@ def _mostly_other_script(text: str) -> bool:
     return bool(letters) and latin < len(letters) / 2
 
 
+def _lingua_scores(text: str) -> dict[str, float]:
+    values = _lingua().compute_language_confidence_values(text)
+    return {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+
+
+def _unsupported(text: str, words: int, classifier_best: float) -> Optional[str]:
+    """A decoy language lingua is clearly sure of, in a real sentence, that the classifier does
+    not clearly place in one of the five."""
+    if words < UNSUPPORTED_MIN_WORDS:
+        return None
+    scores = _lingua_scores(text)
+    decoy = max(DECOYS, key=lambda code: scores.get(code, 0.0))
+    score = scores.get(decoy, 0.0)
+    if score >= UNSUPPORTED_CONFIDENCE and (classifier_best < UNSUPPORTED_UNLESS or score >= UNSUPPORTED_CLEAR):
+        return decoy
+    return None
+
+
+def supported_scores(text: str, classifier: Optional["LanguageId"]) -> dict[str, float]:
+    """One score per supported language: the classifier's probabilities, or lingua's share of the
+    five when no classifier was trained (an old model)."""
+    if classifier is not None:
+        return classifier.probabilities(text)
+    scores = _lingua_scores(text)
+    mass = sum(scores.get(code, 0.0) for code in LANGUAGES)
+    return {code: (scores.get(code, 0.0) / mass if mass else 0.0) for code in LANGUAGES}
+
+
 def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     """Detect the language of one message, saying 'unsure' rather than guessing wrong.
 
@@ -142,32 +176,19 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     words = count_words(own)
     if words == 0:
         return Detection(None, 0.0, 0, guess="nl")
-    values = _lingua().compute_language_confidence_values(own)
-    lingua = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
-    top = max(lingua, key=lingua.get) if lingua else None
     if _mostly_other_script(own):
+        top = max(_lingua_scores(own).items(), key=lambda item: item[1], default=("und", 0.0))[0]
         return Detection(None, 0.0, words, unsupported=top if top not in LANGUAGES else "und")
-    if (top is not None and top not in LANGUAGES and words >= UNSUPPORTED_MIN_WORDS
-            and lingua[top] >= UNSUPPORTED_CONFIDENCE):
-        return Detection(None, 0.0, words, unsupported=top)
-    scores = combine(lingua, classifier.probabilities(own) if classifier else None)
+    scores = supported_scores(own, classifier)
     guess = max(scores, key=scores.get)
     confidence = scores[guess]
+    unsupported = _unsupported(own, words, confidence)
+    if unsupported:
+        return Detection(None, 0.0, words, unsupported=unsupported)
     if words == 1 and confidence < GUESS_CONFIDENCE:
         return Detection(None, confidence, words)
     needed = SINGLE_WORD_CONFIDENCE if words == 1 else SURE_CONFIDENCE
     return Detection(guess if confidence >= needed else None, confidence, words, guess=guess)
-
-
-def combine(lingua: Mapping[str, float], classifier: Optional[Mapping[str, float]]) -> dict[str, float]:
-    """One score per supported language: the classifier's probability, with lingua's share of the
-    supported languages mixed in (lingua alone when no classifier was trained)."""
-    mass = sum(lingua.get(code, 0.0) for code in LANGUAGES)
-    share = {code: (lingua.get(code, 0.0) / mass if mass else 0.0) for code in LANGUAGES}
-    if not classifier:
-        return share
-    return {code: CLASSIFIER_WEIGHT * classifier.get(code, 0.0) + (1 - CLASSIFIER_WEIGHT) * share[code]
-            for code in LANGUAGES}
 
 
 # --------------------------------------------------------------------------------- decision

@@ -1,10 +1,15 @@
-"""Rasa's command line, with one fix to its hot path applied first.
+"""Rasa's command line, with three fixes to its hot path applied first (`apply()`).
 
-Rasa checks every action server response with `jsonschema.validate(response, schema)`. Before it
-looks at the response, that call checks the large event schema itself against the JSON Schema
-meta-schema, on every call: about half of a Rasa process's time under load (py-spy, see
-docs/robustness.md and docs/benchmarks.md). `apply()` builds the validator once. Valid responses
-pass as before; an invalid one still goes through Rasa's own check and fails with Rasa's error.
+Each removes work Rasa repeats on every message without need (profiles: docs/benchmarks.md):
+
+1. Rasa checks every action server response with `jsonschema.validate(response, schema)`, which
+   first checks the large event schema itself against the meta-schema, on every call: the
+   validator is built once. Valid responses pass as before; an invalid one still goes through
+   Rasa's own check and fails with Rasa's error.
+2. Reading a stored conversation looks up the class of every event by walking all subclasses of
+   `Event` again, for every event: the lookup is a table built once (rebuilt when a name is new).
+3. Every action call opened a new HTTP connection to the action server (a new aiohttp session
+   per request): the session is kept per event loop, so the connection is reused.
 
     python -m bot.rasa_process run --model ...     # the same as `rasa run --model ...`
 """
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Dict, Text
+from typing import Any, Dict, Optional, Text
 
 
 @functools.lru_cache(maxsize=None)
@@ -26,7 +31,13 @@ def _validator(action_class: type) -> Any:
 
 
 def apply() -> None:
-    """Let Rasa's remote actions check responses with a validator built once (idempotent)."""
+    """Apply the three fixes (idempotent)."""
+    _check_responses_with_one_validator()
+    _look_up_event_classes_once()
+    _keep_action_server_connections()
+
+
+def _check_responses_with_one_validator() -> None:
     from rasa.core.actions.action import RemoteAction
 
     if getattr(RemoteAction._validate_action_result, "checks_with_cached_validator", False):
@@ -40,6 +51,62 @@ def apply() -> None:
 
     _validate_action_result.checks_with_cached_validator = True  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+def _look_up_event_classes_once() -> None:
+    from rasa.shared.core import events
+    from rasa.shared.utils.common import all_subclasses
+
+    if getattr(events.Event.resolve_by_type, "uses_table", False):
+        return
+    rasa_resolve = events.Event.resolve_by_type
+    table: Dict[Text, type] = {}
+
+    def resolve_by_type(type_name: Text, default: Optional[type] = None) -> Optional[type]:
+        if type_name not in table:   # a new name, or a subclass defined since: build again
+            table.clear()
+            for cls in all_subclasses(events.Event):
+                table.setdefault(cls.type_name, cls)
+        found = table.get(type_name)
+        return found if found is not None else rasa_resolve(type_name, default)
+
+    resolve_by_type.uses_table = True  # type: ignore[attr-defined]
+    events.Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+class _KeptSession:
+    """`async with` gives the same open aiohttp session each time, instead of a new one."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+def _keep_action_server_connections() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    if getattr(EndpointConfig.session, "keeps_sessions", False):
+        return
+    rasa_session = EndpointConfig.session
+    sessions: Dict[Any, Any] = {}
+
+    def session(self: EndpointConfig) -> Any:
+        loop = asyncio.get_running_loop()
+        key = (id(self), id(loop))
+        kept = sessions.get(key)
+        if kept is None or kept.closed:
+            kept = sessions[key] = rasa_session(self)
+        return _KeptSession(kept)
+
+    session.keeps_sessions = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -162,7 +162,7 @@ def rasa_server(model: Path, action_url: str, rasa_port: Optional[int] = None, l
     env = {**rasa_env(), **(extra_env or {})}
     source = endpoints_file or ROOT / (os.environ.get("BOT_ENDPOINTS") or ENDPOINTS)
     config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    config["action_endpoint"] = {"url": action_url}
+    config["action_endpoint"] = {**(config.get("action_endpoint") or {}), "url": action_url}
     endpoints = log_dir / f"{name}-endpoints.yml"
     endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
     log = log_dir / f"{name}.log"

@@ -4,6 +4,12 @@ Rasa 3.6 has no delete operation, and a `Restarted` event only appends to the hi
 subclasses (configured by module path in endpoints.yml) delete the stored record when the
 `forget_me` action sets the `forget_requested` slot, and drop conversations older than
 `BOT_RETENTION_HOURS` (in memory: on access; in Redis: by record expiry).
+
+They also keep only the last `BOT_MAX_EVENTS` events of a conversation. The assistant needs no
+more: every action sets all its slots again (actions/actions.py), and the rules look back one
+step. Without the cap every message replays and re-checks the whole conversation, so the time per
+message grew with its length (27 ms at turn 10, 378 ms at turn 300; docs/benchmarks.md), and the
+stored record kept more than the answer needs.
 """
 from __future__ import annotations
 
@@ -37,7 +43,16 @@ def retention_seconds() -> float:
 
 
 class ForgettingMixin:
-    """Deletes the record instead of saving it when the conversation asked to be forgotten."""
+    """Deletes the record instead of saving it when the conversation asked to be forgotten, and
+    keeps only the last `BOT_MAX_EVENTS` events."""
+
+    max_event_history: Optional[int]
+
+    async def get_or_create_tracker(self, sender_id: Text, max_event_history: Optional[int] = None,
+                                    append_action_listen: bool = True) -> DialogueStateTracker:
+        # Rasa passes its own (unlimited) history length here on every message; ours wins
+        return await super().get_or_create_tracker(  # type: ignore[misc]
+            sender_id, settings().max_events, append_action_listen)
 
     async def forget(self, sender_id: Text) -> None:
         raise NotImplementedError
@@ -55,6 +70,7 @@ class PrivateInMemoryTrackerStore(ForgettingMixin, InMemoryTrackerStore):
 
     def __init__(self, domain: Domain, event_broker: Optional[Any] = None, **kwargs: Dict[Text, Any]) -> None:
         super().__init__(domain, event_broker, **kwargs)
+        self.max_event_history = settings().max_events
         self._touched: Dict[Text, float] = {}
 
     def _drop_expired(self) -> None:
@@ -95,6 +111,7 @@ class PrivateRedisTrackerStore(ForgettingMixin, RedisTrackerStore):
         if configured not in (None, expiry):
             logger.warning("record_exp in endpoints.yml is ignored; BOT_RETENTION_HOURS decides expiry")
         super().__init__(domain, record_exp=expiry, **kwargs)
+        self.max_event_history = settings().max_events
 
     async def forget(self, sender_id: Text) -> None:
         self.red.delete(self.key_prefix + sender_id)

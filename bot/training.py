@@ -30,12 +30,24 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     return sorted(found)
 
 
-def fingerprint(root: Path = ROOT, config: Path = CONFIG) -> str:
+def _digest(paths: tuple[Path, ...], root: Path) -> str:
     digest = hashlib.sha256()
-    for path in _files((config,) + INPUTS[1:]):
+    for path in _files(paths):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def fingerprint(root: Path = ROOT, config: Path = CONFIG) -> str:
+    return _digest((config,) + INPUTS[1:], root)
+
+
+def code_cache(root: Path = ROOT) -> Path:
+    """Rasa's training cache, one per version of the project's NLU code: Rasa keys its cache on
+    component configs and training data, not on our code, so a changed component would otherwise
+    be restored from an old training."""
+    code = tuple(p for p in INPUTS if p not in (CONFIG, DOMAIN, DATA))
+    return root / ".rasa" / "cache" / _digest(code, ROOT)
 
 
 def model_path(config: Path = CONFIG) -> Path:
@@ -63,7 +75,7 @@ def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = N
     Rasa's data validation is skipped here: `make validate` and the tests run it, stricter
     (warnings fail), and it would add about 20 s to every training. `cache`: see rasa_env.
     """
-    env = rasa_env(cache)
+    env = rasa_env(cache or code_cache())
     output = subprocess.DEVNULL if quiet else None
     started = time.monotonic()
     subprocess.run(

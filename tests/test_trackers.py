@@ -43,6 +43,22 @@ def test_in_memory_conversations_expire_after_retention(monkeypatch):
     assert run(store.retrieve("old")) is None and "old" not in store.store
 
 
+def test_only_the_last_events_are_kept_and_the_slots_survive(monkeypatch):
+    """A long conversation keeps its last BOT_MAX_EVENTS events: every action sets its slots again,
+    so the language survives, and the work per message stays the same (docs/benchmarks.md)."""
+    monkeypatch.setenv("BOT_MAX_EVENTS", "12")
+    store = PrivateInMemoryTrackerStore(DOMAIN_OBJ)
+    live = run(store.get_or_create_tracker("long", max_event_history=None))
+    for turn in range(40):
+        live.update(UserUttered(f"question {turn}", {"name": "check_id", "confidence": 1.0}))
+        live.update(SlotSet("language", "pl"))
+        live.update(SlotSet("last_answer", "check_id"))
+        run(store.save(live))
+        live = run(store.get_or_create_tracker("long", max_event_history=None))
+    assert len(live.events) == 12
+    assert live.get_slot("language") == "pl" and live.latest_message.text == "question 39"
+
+
 @pytest.fixture()
 def redis_store(redis_server, monkeypatch):
     monkeypatch.setenv("BOT_RETENTION_HOURS", "2")
