@@ -117,17 +117,16 @@ def _knowledge(locales: str):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Exit 1 on any problem; with --strict also on any answer not approved in its current wording."""
-    from bot.review import APPROVED
+    """Exit 1 on any problem; with --strict also on any answer or safety list not approved in its
+    current wording."""
+    from bot.review import APPROVED, subjects
 
     k, problems = _knowledge(args.locales)
     if k is not None and args.strict:
         from bot.knowledge import Problem
 
-        problems = [Problem(f"locales/{lang}/answers.yml", k.lines.get((lang, answer_id), 1),
-                            f"{answer_id}: {k.review_status(answer_id, lang)}")
-                    for lang in k.answers for answer_id in k.answers[lang]
-                    if k.review_status(answer_id, lang) != APPROVED]
+        problems = [Problem(path, line, f"{key}: {status}")
+                    for lang, key, path, line, status in subjects(k) if status != APPROVED]
     for problem in problems:
         print(problem)
     if problems:
@@ -167,8 +166,12 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(f"no answer {args.answer_id!r} in {args.lang!r}", file=sys.stderr)
         return 2
     status = review.APPROVED if args.action == "approve" else review.REJECTED
-    record = review.record(Path(args.locales), args.lang, args.answer_id, k.answers[args.lang][args.answer_id],
-                           status, args.reviewer, args.note or "")
+    try:
+        record = review.record(Path(args.locales), args.lang, args.answer_id,
+                               k.answers[args.lang][args.answer_id], status, args.reviewer, args.note or "")
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
     print(f"{args.lang} {args.answer_id}: {status} by {record.reviewer} on {record.date} (text {record.hash})")
     return 0
 
