@@ -176,6 +176,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_desk(args: argparse.Namespace) -> int:
+    """The review desk: SWAD reviewers read, compare and approve answers in a browser (127.0.0.1)."""
+    from bot.review_desk.run import run
+
+    run(Path(args.locales), Path(args.catalog), args.port, open_browser=not args.no_browser)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from bot import report
 
@@ -245,6 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", help="list only answers with this status, e.g. 'changed since review'")
     p.add_argument("--locales", default=str(LOCALES))
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("review-desk", help="review answers in a browser on http://127.0.0.1:8001 "
+                                          "(docs/editing-content.md); never expose it beyond this machine")
+    p.add_argument("--port", type=int, default=int(os.environ.get("BOT_REVIEW_PORT", 8001)))
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
+    p.add_argument("--locales", default=os.environ.get("BOT_LOCALES_DIR") or str(LOCALES))
+    p.add_argument("--catalog", default=os.environ.get("BOT_CATALOG") or str(ROOT.parent / "shared" / "catalog.yml"),
+                   help="the answer catalog (question, must_say, sources, careful)")
+    p.set_defaults(func=cmd_review_desk)
 
     p = sub.add_parser("usage", help="answers given per day and language (no ids, no texts)")
     p.set_defaults(func=cmd_usage)
