@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test demo setup train validate crossval bench ask telegram whatsapp clean
+.PHONY: run test demo review setup train validate crossval bench ask telegram whatsapp clean
 
 run: setup            ## set up, train if needed, chat with the assistant in this terminal
 	$(PY) -m bot train
@@ -16,6 +16,9 @@ test: setup           ## set up, train if needed, run all tests
 demo: setup           ## the fieldworker demo: web chat on http://127.0.0.1:8000, offline (docs/demo.md)
 	$(PY) -m bot train
 	$(PY) -m bot demo
+
+review: setup         ## the review desk: approve answers in a browser on http://127.0.0.1:8001; never expose it (docs/editing-content.md)
+	$(PY) -m bot review-desk
 
 setup:
 	@scripts/setup.sh

@@ -117,17 +117,16 @@ def _knowledge(locales: str):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Exit 1 on any problem; with --strict also on any answer not approved in its current wording."""
-    from bot.review import APPROVED
+    """Exit 1 on any problem; with --strict also on any answer or safety list not approved in its
+    current wording."""
+    from bot.review import APPROVED, subjects
 
     k, problems = _knowledge(args.locales)
     if k is not None and args.strict:
         from bot.knowledge import Problem
 
-        problems = [Problem(f"locales/{lang}/answers.yml", k.lines.get((lang, answer_id), 1),
-                            f"{answer_id}: {k.review_status(answer_id, lang)}")
-                    for lang in k.answers for answer_id in k.answers[lang]
-                    if k.review_status(answer_id, lang) != APPROVED]
+        problems = [Problem(path, line, f"{key}: {status}")
+                    for lang, key, path, line, status in subjects(k) if status != APPROVED]
     for problem in problems:
         print(problem)
     if problems:
@@ -167,9 +166,21 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(f"no answer {args.answer_id!r} in {args.lang!r}", file=sys.stderr)
         return 2
     status = review.APPROVED if args.action == "approve" else review.REJECTED
-    record = review.record(Path(args.locales), args.lang, args.answer_id, k.answers[args.lang][args.answer_id],
-                           status, args.reviewer, args.note or "")
+    try:
+        record = review.record(Path(args.locales), args.lang, args.answer_id,
+                               k.answers[args.lang][args.answer_id], status, args.reviewer, args.note or "")
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
     print(f"{args.lang} {args.answer_id}: {status} by {record.reviewer} on {record.date} (text {record.hash})")
+    return 0
+
+
+def cmd_review_desk(args: argparse.Namespace) -> int:
+    """The review desk: SWAD reviewers read, compare and approve answers in a browser (127.0.0.1)."""
+    from bot.review_desk.run import run
+
+    run(Path(args.locales), Path(args.catalog), args.port, open_browser=not args.no_browser)
     return 0
 
 
@@ -242,6 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", help="list only answers with this status, e.g. 'changed since review'")
     p.add_argument("--locales", default=str(LOCALES))
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("review-desk", help="review answers in a browser on http://127.0.0.1:8001 "
+                                          "(docs/editing-content.md); never expose it beyond this machine")
+    p.add_argument("--port", type=int, default=int(os.environ.get("BOT_REVIEW_PORT", 8001)))
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
+    p.add_argument("--locales", default=os.environ.get("BOT_LOCALES_DIR") or str(LOCALES))
+    p.add_argument("--catalog", default=os.environ.get("BOT_CATALOG") or str(ROOT.parent / "shared" / "catalog.yml"),
+                   help="the answer catalog (question, must_say, sources, careful)")
+    p.set_defaults(func=cmd_review_desk)
 
     p = sub.add_parser("usage", help="answers given per day and language (no ids, no texts)")
     p.set_defaults(func=cmd_usage)

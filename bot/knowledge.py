@@ -95,10 +95,16 @@ class Knowledge:
     version: str = ""
     reviews: dict[str, dict[str, review.Record]] = field(default_factory=dict)  # lang -> id -> record
     serve_unreviewed: bool = True   # False in production: unreviewed answers become a referral
-    lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (lang, id) -> line in answers.yml
+    # (lang, id) -> line in answers.yml; (lang, "safety:<list>") -> line in safety.yml
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    safety_lists: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # lang -> list -> phrases
 
     def review_status(self, answer_id: str, lang: str) -> str:
         return review.status_of(self.reviews.get(lang, {}).get(answer_id), self.answers[lang][answer_id])
+
+    def safety_review_status(self, list_name: str, lang: str) -> str:
+        return review.status_of(self.reviews.get(lang, {}).get(review.safety_key(list_name)),
+                                self.safety_lists[lang][list_name])
 
     # ---------------------------------------------------------------- rendering
     def render(self, template: str, **extra: str) -> str:
@@ -402,6 +408,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                 loader.problem(path, yamlfile.line_of(data, key),
                                f"unknown safety list {key!r}; the lists are: {', '.join(SAFETY_LIST_KEYS)}")
         safety_lists[lang] = {k: [str(p) for p in (data.get(k) or [])] for k in SAFETY_LIST_KEYS}
+        lines.update({(lang, review.safety_key(k)): yamlfile.line_of(data, k) for k in data if k in SAFETY_LIST_KEYS})
 
         # review records (optional until the first review)
         path = loader.root / lang / review.FILE
@@ -412,8 +419,9 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                 reviews[lang] = review.parse(data)
             except ValueError as err:
                 loader.problem(path, 1, str(err))
+            reviewable = set(meta) | {review.safety_key(k) for k in SAFETY_LIST_KEYS}
             for answer_id in reviews[lang]:
-                if answer_id not in meta:
+                if answer_id not in reviewable:
                     loader.problem(path, yamlfile.line_of(data, answer_id), f"review of unknown answer {answer_id!r}")
 
     # the same placeholders in every language (a number missing in one language is a bug)
@@ -432,7 +440,8 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
     if loader.problems:
         raise KnowledgeError(loader.problems)
     return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher(safety_lists), values,
-                     version=_fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines)
+                     version=_fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines,
+                     safety_lists=safety_lists)
 
 
 def _fingerprint(root: Path) -> str:

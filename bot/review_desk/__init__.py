@@ -1,0 +1,1 @@
+"""The review desk: SWAD reviewers read, compare and approve answers in a browser (docs/editing-content.md)."""
