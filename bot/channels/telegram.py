@@ -189,8 +189,9 @@ class Gateway:
     async def on_group(self, update: Update, context: Context) -> None:
         """A group, supergroup or channel: one notice per chat, in the sender's language, with a
         link to a private chat; then silence. Nothing is relayed, no conversation is stored."""
-        message = update.message or update.channel_post    # not edits
-        if message is not None and self.groups.first_time(str(message.chat_id)):
+        message = update.message or update.channel_post    # not edits, not service messages (a pin)
+        if (message is not None and not filters.StatusUpdate.ALL.check_update(update)
+                and self.groups.first_time(str(message.chat_id))):
             try:
                 text = self.content.get().system_text("group_notice", language_of(update) or FALLBACK_LANGUAGE,
                                                       link=f"https://t.me/{context.bot.username}")
@@ -232,11 +233,12 @@ class PerChatOrder(SimpleUpdateProcessor):
 
 
 # ------------------------------------------------------------------------------ the application
-def build_application(config: TelegramConfig, content: Optional[KnowledgeStore] = None) -> Application:
+def build_application(config: TelegramConfig, content: Optional[KnowledgeStore] = None,
+                      relay: Optional[RasaRelay] = None) -> Application:
     """The whole gateway as one PTB Application: handlers, error handler, start and stop hooks."""
     quiet_http_logs()
     content = content or content_store()
-    gateway = Gateway(RasaRelay(config.rasa_url, config.rasa_timeout_s, knowledge=content), content)
+    gateway = Gateway(relay or RasaRelay(config.rasa_url, config.rasa_timeout_s, knowledge=content), content)
     builder = (ApplicationBuilder().token(config.token).job_queue(None)   # no scheduled jobs
                .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
                .concurrent_updates(PerChatOrder(MAX_CONCURRENT_UPDATES))
@@ -249,10 +251,11 @@ def build_application(config: TelegramConfig, content: Optional[KnowledgeStore] 
     application = builder.build()
 
     private, new = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE   # an edit is not a new message
+    in_groups = (filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS) & ~private
     application.add_handler(TypeHandler(Update, gateway.skip_repeats), group=-2)
     application.add_handlers([
         MessageHandler(ForAnotherBot(), gateway.ignore),
-        MessageHandler((filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS) & ~private, gateway.on_group),
+        MessageHandler(in_groups, gateway.on_group),
     ], group=-1)
     application.add_handlers([CommandHandler(name, gateway.command(payload), filters=new & private)
                               for name, payload in COMMANDS.items()])
