@@ -18,7 +18,8 @@ def test_require_names_every_missing_variable_with_its_hint():
         require({"A_TOKEN": "x", "B_SECRET": "  "}, hints, "See docs/x.md.")
     lines = str(error.value).splitlines()
     assert lines == ["B_SECRET is not set: where B is found.", "C_ID is not set: where C is found.", "See docs/x.md."]
-    assert require({"A_TOKEN": " a ", "B_SECRET": "b", "C_ID": "c"}, hints, "") == {"A_TOKEN": "a", "B_SECRET": "b", "C_ID": "c"}
+    values = require({"A_TOKEN": " a ", "B_SECRET": "b", "C_ID": "c"}, hints, "")
+    assert values == {"A_TOKEN": "a", "B_SECRET": "b", "C_ID": "c"}
 
 
 @pytest.mark.parametrize("value,expected", [("127.0.0.1:8080", ("127.0.0.1", 8080)), ("[::1]:9000", ("::1", 9000)),

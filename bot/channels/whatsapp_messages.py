@@ -151,7 +151,6 @@ def _content(item: dict, kind: str) -> tuple[Optional[str], bool]:
 def relay_message(incoming: Incoming, commands: CommandWords, k: Optional[Knowledge]) -> tuple[str, dict]:
     """What the assistant is sent: (message, metadata). Media travel with their kind, so a
     caption is read as the user's text (safety first) and media without one get `not_text`."""
-    kind = {} if incoming.type in ("text", "interactive", "button") else {"kind": incoming.type}
     if incoming.text is None:
         return "", {"kind": incoming.type}
     if incoming.is_payload:
@@ -159,7 +158,8 @@ def relay_message(incoming: Incoming, commands: CommandWords, k: Optional[Knowle
     command = commands.lookup(incoming.text, k)
     if command:
         return command.payload, ({"language": command.language} if command.language else {})
-    return incoming.text.lstrip("/"), kind   # only our buttons send payloads; typed "/x" is text
+    media = {"kind": incoming.type} if incoming.type in CAPTIONED else {}
+    return incoming.text.lstrip("/"), media   # only our buttons send payloads; typed "/x" is text
 
 
 # --------------------------------------------------------------------------------------- outgoing

@@ -26,7 +26,8 @@ from tests.payloads import items, load  # noqa: E402
 from pywa import WhatsApp  # noqa: E402
 from pywa.types import RawUpdate  # noqa: E402
 
-SILENT_TYPES = {"MessageStatus", "GroupMessageStatuses", "DeletedMessage", "EditedMessage", "PhoneNumberChange", "IdentityChange", "AccountUpdate"}
+SILENT_TYPES = {"MessageStatus", "GroupMessageStatuses", "DeletedMessage", "EditedMessage", "PhoneNumberChange",
+                "IdentityChange", "AccountUpdate"}
 
 
 def text_of(update) -> str | None:
