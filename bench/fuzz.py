@@ -3,8 +3,9 @@
 REST: raw bodies against the real assistant (trained model, action server). WhatsApp: the
 webhook gateway over HTTP (signed posts) with an instant fake Rasa and the fake Graph API (every
 third sender known only by business-scoped user id), plus the notification parser alone.
-Telegram: text updates through python-telegram-bot's Application with fake Telegram and Rasa. The contract is the tests': no crash, no 5xx, every well-formed message
-answered, every malformed payload refused with a 4xx; this prints counts and time.
+Telegram: text updates through python-telegram-bot's Application with fake Telegram and Rasa.
+The contract is the tests': no crash, no 5xx, every well-formed message answered, every
+malformed payload refused with a 4xx; this prints counts and time.
 
     .venv/bin/python -m bench.fuzz [--count 10000]
 """
