@@ -112,8 +112,9 @@ def metadata_for(update: Update, kind: Optional[str] = None) -> dict[str, str]:
     """What the assistant may know besides the text: the kind of a non-text message and the
     user's Telegram language, if it is one the assistant speaks."""
     metadata = {"kind": kind} if kind else {}
-    if language_of(update):
-        metadata["language"] = language_of(update)
+    language = language_of(update)
+    if language:
+        metadata["language"] = language
     return metadata
 
 
