@@ -66,8 +66,9 @@ class FakeGraph:
 
     # ------------------------------------------------------------------ reading what happened
     def sent(self, to: Optional[str] = None) -> list[dict]:
-        """Bodies of the messages successfully sent (to one number), in order."""
-        return [c.body for c in self.calls if c.status == 200 and (to is None or c.body.get("to") == to)]
+        """Bodies of the messages successfully sent (to one phone number or business-scoped user
+        id), in order."""
+        return [c.body for c in self.calls if c.status == 200 and (to is None or addressee(c.body) == to)]
 
     def shown(self, to: str) -> list[str]:
         """What the user reads of each message sent to `to`: the text, or an interactive body."""
@@ -88,12 +89,23 @@ class FakeGraph:
         body = await request.json()
         call = Call(request.match_info["phone_number_id"], body)
         self.calls.append(call)
+        if not addressee(body):   # the Cloud API needs `to` (phone number) or `recipient` (BSUID)
+            call.status = 400
+            return web.json_response({"error": {"message": "(#100) Invalid parameter", "code": 100}}, status=400)
         if self._failures:
             call.status, error = self._failures.pop(0)
             return web.json_response(error, status=call.status)
-        return web.json_response({"messaging_product": "whatsapp",
-                                  "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
+        # As Meta's business-scoped user id page describes the answer: `to` wins over `recipient`;
+        # a send to a phone number names the wa_id, a send to a BSUID the user_id.
+        contact = ({"input": body["to"], "wa_id": body["to"]} if body.get("to")
+                   else {"input": body["recipient"], "user_id": body["recipient"]})
+        return web.json_response({"messaging_product": "whatsapp", "contacts": [contact],
                                   "messages": [{"id": f"wamid.OUT{next(self._ids):08d}"}]})
+
+
+def addressee(body: dict) -> Optional[str]:
+    """Who a sent message is for: the phone number (`to`) or the business-scoped user id."""
+    return body.get("to") or body.get("recipient")
 
 
 def shown_text(body: dict) -> str:
@@ -117,9 +129,21 @@ _message_ids = itertools.count(1)
 
 
 def message(wa_id: str, kind: str, content: Any, message_id: Optional[str] = None) -> dict:
-    """One entry of `value.messages[]`: {"from", "id", "timestamp", "type", <type>: content}."""
-    return {"from": wa_id, "id": message_id or f"wamid.TEST{next(_message_ids):08d}",
+    """One entry of `value.messages[]`: {"from", "id", "timestamp", "type", <type>: content}.
+    A `wa_id` that is a business-scoped user id ("NL.123...") is sent as `from_user_id` with no
+    `from`, as Meta does for a user whose phone number is withheld."""
+    sender = {"from_user_id": wa_id} if is_bsuid(wa_id) else {"from": wa_id}
+    return {**sender, "id": message_id or f"wamid.TEST{next(_message_ids):08d}",
             "timestamp": str(int(time.time())), "type": kind, kind: content}
+
+
+def is_bsuid(user: str) -> bool:
+    """A business-scoped user id: country code, a dot, digits (e.g. "US.13491208655302741918")."""
+    return len(user) > 3 and user[2] == "." and user[:2].isalpha()
+
+
+def sender_of(item: dict) -> str:
+    return item.get("from") or item.get("from_user_id")
 
 
 def text(wa_id: str, body: str) -> dict:
@@ -140,7 +164,7 @@ def template_button(wa_id: str, payload: str, label: str = "Yes") -> dict:
 
 #: Non-text contents as the Cloud API sends them.
 MEDIA: dict[str, dict] = {
-    "image": {"mime_type": "image/jpeg", "sha256": "abc", "id": "1001", "caption": "look"},
+    "image": {"mime_type": "image/jpeg", "sha256": "abc", "id": "1001"},
     "sticker": {"mime_type": "image/webp", "sha256": "def", "id": "1002", "animated": False},
     "audio": {"mime_type": "audio/ogg; codecs=opus", "sha256": "ghi", "id": "1003", "voice": True},
     "location": {"latitude": 52.37, "longitude": 4.89, "name": "Dam", "address": "Amsterdam"},
@@ -149,8 +173,8 @@ MEDIA: dict[str, dict] = {
 }
 
 
-def media(wa_id: str, kind: str) -> dict:
-    item = message(wa_id, kind, MEDIA[kind])
+def media(wa_id: str, kind: str, caption: Optional[str] = None) -> dict:
+    item = message(wa_id, kind, {**MEDIA[kind], **({"caption": caption} if caption is not None else {})})
     if kind == "unsupported":
         item["errors"] = [{"code": 131051, "title": "Message type unknown"}]
     return item
@@ -166,9 +190,10 @@ def notification(*messages: dict, statuses: tuple[dict, ...] = (),
     """A `messages` webhook body with one entry and one change holding these messages/statuses."""
     value: dict[str, Any] = {"messaging_product": "whatsapp",
                              "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id}}
-    senders = sorted({m["from"] for m in messages})
+    senders = sorted({sender_of(m) for m in messages if sender_of(m)})
     if messages:
-        value["contacts"] = [{"profile": {"name": "Test User"}, "wa_id": s} for s in senders]
+        value["contacts"] = [{"profile": {"name": "Test User"}, **({"user_id": s} if is_bsuid(s) else {"wa_id": s})}
+                             for s in senders]
         value["messages"] = list(messages)
     if statuses:
         value["statuses"] = list(statuses)

@@ -172,6 +172,21 @@ def content_update(chat_id: int, language_code: Optional[str] = "en", **content:
     return {"update_id": next(_ids), "message": message(chat_id, language_code, **content)}
 
 
+def group_update(chat_id: int, text: str, user_id: int, language_code: Optional[str] = "en",
+                 chat_type: str = "supergroup") -> dict:
+    """A message in a group or supergroup (chat ids of groups are negative)."""
+    found = message(user_id, language_code, text=text)
+    found["chat"] = {"id": chat_id, "type": chat_type, "title": "A group"}
+    return {"update_id": next(_ids), "message": found}
+
+
+def channel_post_update(chat_id: int, text: str) -> dict:
+    """A post in a channel: no sender user, the channel speaks."""
+    chat = {"id": chat_id, "type": "channel", "title": "A channel"}
+    return {"update_id": next(_ids), "channel_post": {"message_id": next(_ids), "date": int(time.time()),
+                                                      "chat": chat, "sender_chat": chat, "text": text}}
+
+
 def edited_update(chat_id: int, text: str, language_code: Optional[str] = "en") -> dict:
     edited = message(chat_id, language_code, text=text, edit_date=int(time.time()))
     return {"update_id": next(_ids), "edited_message": edited}
@@ -200,13 +215,15 @@ CANNED_REPLY = [{"text": "Hello! Choose a topic.", "buttons": [{"title": "Menu",
 
 class FakeRasa:
     """A stand-in for Rasa's REST channel: answers every message with `reply` after `delay`
-    seconds with HTTP `status`; counts the messages it received (never their text)."""
+    seconds with HTTP `status`; counts the messages it received and keeps their bodies in memory
+    (`bodies`: sender pseudonym, message, metadata) for the tests to read, never in a log."""
 
     def __init__(self, reply: Any = None, delay: float = 0.0, status: int = 200) -> None:
         self.reply = CANNED_REPLY if reply is None else reply
         self.delay = delay
         self.status = status
         self.received = 0
+        self.bodies: list[dict] = []
         self._runner: Optional[web.AppRunner] = None
         self.url = ""
 
@@ -225,7 +242,7 @@ class FakeRasa:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
-        await request.read()
+        self.bodies.append(await request.json())
         self.received += 1
         if self.delay:
             await asyncio.sleep(self.delay)

@@ -3,6 +3,7 @@ and the real assistant (trained model, action server, REST channel). No internet
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Optional
@@ -16,17 +17,17 @@ from telegram.ext import Application
 from bot import replies
 from bot.channels.relay import RasaRelay, split_text
 from bot.channels.telegram import (
-    COMMANDS, SECRET_HEADER, WEBHOOK_PATH, ButtonPayloads, ConfigError, PerChatOrder, TelegramConfig,
-    build_application, send_replies, webhook_app,
+    SECRET_HEADER, WEBHOOK_PATH, ConfigError, PerChatOrder, TelegramConfig, build_application, webhook_app,
 )
+from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, send_replies
 from bot.config import LANGUAGES
-from bot.knowledge import TELEGRAM_TEXT_LIMIT
+from bot.knowledge import TELEGRAM_TEXT_LIMIT, KnowledgeStore
 from bot.services import free_port
 from bot.privacy import pseudonymise
 from tests.conftest import rest_key, server_logs
 from tests.fake_telegram import (
-    LOCATION, PHOTO, STICKER, TOKEN, VOICE, FakeRasa, FakeTelegram, callback_update, content_update,
-    edited_update, text_update,
+    BOT_USER, LOCATION, PHOTO, STICKER, TOKEN, VOICE, FakeRasa, FakeTelegram, callback_update, channel_post_update,
+    content_update, edited_update, group_update, text_update,
 )
 
 SECRET = "webhook-secret-0123456789abcdef"
@@ -51,11 +52,18 @@ def run(scenario: Awaitable[Any]) -> Any:
     return asyncio.run(scenario)
 
 
+@functools.lru_cache(maxsize=1)
+def content() -> KnowledgeStore:
+    """One loaded copy of the knowledge files for all gateways of this module (loading takes seconds)."""
+    return KnowledgeStore()
+
+
 @asynccontextmanager
 async def gateway(rasa_url: str, **config: Any) -> AsyncIterator[tuple[Application, FakeTelegram]]:
     """The gateway as `python -m bot telegram` builds it, initialised against a fresh fake API."""
     async with FakeTelegram() as api:
-        app = build_application(TelegramConfig(token=TOKEN, api_base=api.url, rasa_url=rasa_url, **config))
+        app = build_application(TelegramConfig(token=TOKEN, api_base=api.url, rasa_url=rasa_url, **config),
+                                content())
         await app.initialize()
         try:
             yield app, api
@@ -155,10 +163,9 @@ def test_forget_asks_first_and_the_yes_button_deletes(assistant, knowledge, pseu
 def test_non_text_messages_get_the_not_text_reply(assistant, knowledge):
     updates = {
         "sticker": lambda chat: content_update(chat, "nl", **STICKER),
-        "photo": lambda chat: content_update(chat, "nl", caption="kijk", **PHOTO),
+        "photo": lambda chat: content_update(chat, "nl", **PHOTO),
         "voice": lambda chat: content_update(chat, "nl", **VOICE),
         "location": lambda chat: content_update(chat, "nl", **LOCATION),
-        "edited": lambda chat: edited_update(chat, "mag de politie mijn huis in?", "nl"),
     }
 
     async def scenario() -> dict[str, list[str]]:
@@ -170,6 +177,145 @@ def test_non_text_messages_get_the_not_text_reply(assistant, knowledge):
     expected = knowledge.system_text("not_text", "nl")
     for kind, texts in run(scenario()).items():
         assert texts and starts_like(texts[0], expected), (kind, texts)
+
+
+def test_a_captioned_photo_is_read_as_text_and_a_danger_caption_gets_112_first(assistant, knowledge):
+    async def scenario() -> list[str]:
+        async with gateway(assistant.url) as (app, api):
+            chat = new_chat()
+            await feed(app, content_update(chat, None, caption="help, he took my passport", **PHOTO))
+            return api.texts(chat)
+
+    texts = run(scenario())
+    assert texts and "112" in texts[0], texts
+    assert not starts_like(texts[0], knowledge.system_text("not_text", "en")), "the caption was read"
+
+
+def test_caption_and_kind_reach_the_assistant_and_a_bare_photo_is_not_text():
+    async def scenario() -> list[dict]:
+        async with FakeRasa() as rasa, gateway(rasa.url) as (app, api):
+            await feed(app, content_update(new_chat(), "pl", caption="czy muszę pokazać dowód?", **PHOTO))
+            await feed(app, content_update(new_chat(), "pl", **PHOTO))
+            return rasa.bodies
+
+    captioned, bare = run(scenario())
+    assert captioned["message"] == "czy muszę pokazać dowód?"
+    assert captioned["metadata"] == {"kind": "photo", "language": "pl"}
+    assert (bare["message"], bare["metadata"]) == ("", {"kind": "photo", "language": "pl"})
+
+
+def test_edits_and_service_messages_are_acknowledged_without_a_reply():
+    async def scenario() -> tuple[int, list]:
+        async with FakeRasa() as rasa, gateway(rasa.url) as (app, api):
+            chat = new_chat()
+            await feed(app, edited_update(chat, "mag de politie mijn huis in?", "nl"))
+            await feed(app, content_update(chat, "nl", pinned_message={"message_id": 1, "date": 0,
+                                                                       "chat": {"id": chat, "type": "private"}}))
+            return rasa.received, api.sent("sendMessage")
+
+    received, sent = run(scenario())
+    assert (received, sent) == (0, [])
+
+
+# ------------------------------------------------------------------------------- groups, channels
+def test_a_group_gets_one_notice_then_silence_and_nothing_reaches_the_assistant(knowledge):
+    group, other_group, channel = -1001_000_001, -1001_000_002, -1001_000_003
+    link = f"https://t.me/{BOT_USER['username']}"
+
+    async def scenario() -> tuple[FakeRasa, FakeTelegram]:
+        async with FakeRasa() as rasa, gateway(rasa.url) as (app, api):
+            for number, text in enumerate(["/report", "help", "/forget", "/start@rights_nl_bot", "help, he hits me"]):
+                await feed(app, group_update(group, text, user_id=500 + number, language_code="nl"))
+            await feed(app, group_update(other_group, "/menu", user_id=600, language_code="xx", chat_type="group"))
+            await feed(app, group_update(other_group, "hello", user_id=601, language_code="pl", chat_type="group"))
+            await feed(app, channel_post_update(channel, "news"))
+            await feed(app, channel_post_update(channel, "more news"))
+            return rasa, api
+
+    rasa, api = run(scenario())
+    assert rasa.received == 0, "no group message reaches the assistant"
+    assert api.texts(group) == [knowledge.system_text("group_notice", "nl", link=link)]
+    assert api.texts(other_group) == [knowledge.system_text("group_notice", "en", link=link)], "xx is not ours: English"
+    assert api.texts(channel) == [knowledge.system_text("group_notice", "en", link=link)]
+    assert link in api.texts(group)[0]
+    assert not api.sent("sendChatAction"), "no typing shown in a group"
+
+
+def test_commands_for_another_bot_are_ignored_everywhere():
+    async def scenario() -> tuple[int, list]:
+        async with FakeRasa() as rasa, gateway(rasa.url) as (app, api):
+            await feed(app, group_update(-1001_000_010, "/start@other_bot", user_id=700))
+            await feed(app, text_update(new_chat(), "/start@other_bot"))
+            await feed(app, text_update(new_chat(), "/help@Other_Bot please"))
+            return rasa.received, api.sent("sendMessage")
+
+    received, sent = run(scenario())
+    assert (received, sent) == (0, [])
+
+
+def test_a_button_press_in_a_group_is_not_relayed():
+    update = callback_update(-1001_000_020, "/menu")
+    update["callback_query"]["message"]["chat"] = {"id": -1001_000_020, "type": "supergroup", "title": "g"}
+
+    async def scenario() -> int:
+        async with FakeRasa() as rasa, gateway(rasa.url) as (app, api):
+            await feed(app, update)
+            return rasa.received
+
+    assert run(scenario()) == 0
+
+
+# ------------------------------------------------------------------------- repeats and bad bodies
+def test_a_repeated_update_is_answered_once_in_polling_and_webhook_mode():
+    async def scenario() -> None:
+        async with FakeRasa() as rasa, gateway(rasa.url, mode="webhook", webhook_secret=SECRET) as (app, api):
+            chat = new_chat()
+            update = text_update(chat, "hello")
+            await feed(app, update)
+            await feed(app, update)
+            assert rasa.received == 1 and len(api.texts(chat)) == 1
+            await app.start()
+            try:
+                async with TestServer(webhook_app(app, SECRET)) as server, aiohttp.ClientSession() as http:
+                    again = text_update(chat, "hello again")
+                    for _ in range(3):
+                        async with http.post(server.make_url(WEBHOOK_PATH), json=again,
+                                             headers={SECRET_HEADER: SECRET}) as answer:
+                            assert answer.status == 200
+                    await api.wait_for("sendMessage", 2, chat_id=chat)
+                    await asyncio.sleep(0.3)
+            finally:
+                await app.stop()
+            assert rasa.received == 2 and len(api.texts(chat)) == 2
+
+    run(scenario())
+
+
+def test_bodies_that_are_not_updates_get_400_and_one_line_without_content(caplog):
+    bodies = [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+              b'{"no_update_id": "secret text 31612345678"}', b"[1, 2]", b'{"update_id": 5, "message": "x"}',
+              b'{"update_id": 6, "message": {"chat": 5}}', b"\xff\xfe", b""]
+
+    async def scenario() -> None:
+        async with FakeRasa() as rasa, gateway(rasa.url, mode="webhook", webhook_secret=SECRET) as (app, api):
+            await app.start()
+            try:
+                async with TestServer(webhook_app(app, SECRET)) as server, aiohttp.ClientSession() as http:
+                    for body in bodies:
+                        async with http.post(server.make_url(WEBHOOK_PATH), data=body,
+                                             headers={SECRET_HEADER: SECRET}) as answer:
+                            assert answer.status == 400, body[:40]
+            finally:
+                await app.stop()
+            assert rasa.received == 0 and not api.sent("sendMessage")
+
+    with caplog.at_level(logging.INFO):
+        run(scenario())
+    refused = [r for r in caplog.records if "not a Telegram update" in r.getMessage()]
+    assert len(refused) == len(bodies), caplog.text
+    assert all("\n" not in r.getMessage() and not r.exc_info for r in refused), "one line, no traceback"
+    assert "secret text" not in caplog.text and "31612345678" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
 
 # --------------------------------------------------------------------------- splitting and limits

@@ -17,12 +17,12 @@ import yaml
 from aiohttp.test_utils import TestServer
 
 from bot import replies
+from bot.channels.gateway import Seen
+from bot.channels.meta_graph import GraphAPI
 from bot.channels.relay import RasaRelay
-from bot.channels.whatsapp import (
-    CONTINUED, REQUIRED, SIGNATURE_HEADER, TEXT_LIMIT, WEBHOOK_PATH, Command, CommandWords, ConfigError,
-    GraphAPI, SeenMessages, WhatsAppConfig, WhatsAppGateway, command_key, list_label, parse_notification,
-    render,
-)
+from bot.channels.whatsapp import REQUIRED, SIGNATURE_HEADER, WEBHOOK_PATH, ConfigError, WhatsAppConfig, WhatsAppGateway
+from bot.channels.whatsapp_commands import Command, CommandWords, command_key
+from bot.channels.whatsapp_messages import CONTINUED, TEXT_LIMIT, list_label, parse_notification, render
 from bot.config import LANGUAGES
 from bot.knowledge import MENU_TOPICS, KnowledgeStore
 from bot.paths import LOCALES
@@ -108,7 +108,7 @@ async def whatsapp(rasa_url: str, retry_delays_s: Optional[tuple[float, ...]] = 
                                 phone_number_id=PHONE_NUMBER_ID, api_base=graph.url, rasa_url=rasa_url)
         api = GraphAPI(graph.url, PHONE_NUMBER_ID, ACCESS_TOKEN, retry_delays_s) if retry_delays_s else None
         relay = RasaRelay(rasa_url, config.rasa_timeout_s, knowledge=content())
-        gateway = WhatsAppGateway(config, relay=relay, graph=api)
+        gateway = WhatsAppGateway(config, content=content(), relay=relay, graph=api)
         try:
             async with TestServer(gateway.web_app()) as server, aiohttp.ClientSession() as http:
                 yield Harness(gateway, graph, http, server)
@@ -230,7 +230,7 @@ def test_a_batch_of_three_is_answered_each_in_the_language_of_its_command_word(a
 
 
 def test_non_text_messages_get_the_not_text_reply(assistant, knowledge):
-    kinds = ("image", "sticker", "location", "reaction", "audio", "unsupported")
+    kinds = ("image", "sticker", "location", "audio", "unsupported")
 
     async def scenario() -> list[str]:
         async with whatsapp(assistant.url) as wa:
@@ -252,6 +252,117 @@ def test_a_repeated_delivery_is_answered_once():
             assert rasa.received == 1 and len(wa.graph.sent(number)) == 1
 
     run(scenario())
+
+
+# ------------------------------------------------------------ users known by business-scoped id
+_bsuids = iter(range(13_491_208_655_302_741_000, 13_491_208_655_302_742_000))
+
+
+def new_bsuid() -> str:
+    """A fresh business-scoped user id, shaped like Meta's ("US.13491208655302741918")."""
+    return f"NL.{next(_bsuids)}"
+
+
+def test_a_user_without_a_phone_number_is_answered_by_business_scoped_id(assistant, knowledge):
+    user = new_bsuid()
+    conversation = rest_key(pseudonymise("whatsapp", user))
+
+    async def scenario() -> list[dict]:
+        async with whatsapp(assistant.url) as wa:
+            message = fake.text(user, QUESTIONS["pl"][0])
+            assert "from" not in message and message["from_user_id"] == user
+            await wa.deliver(message)
+            return wa.graph.sent()
+
+    sent = run(scenario())
+    assert sent and all(m.get("recipient") == user and "to" not in m for m in sent), "replies go to the BSUID"
+    assert starts_like(shown_text(sent[0]), knowledge.answer_text(QUESTIONS["pl"][1], "pl"))
+    assert any(e["event"] == "user" for e in assistant.tracker(conversation)["events"]), "stored under its pseudonym"
+
+
+def test_a_mixed_batch_answers_every_identifiable_sender_and_counts_the_rest():
+    phone, bsuid, contact_only = new_number(), new_bsuid(), new_bsuid()
+    nobody = {"id": "wamid.NOBODY", "timestamp": "1", "type": "text", "text": {"body": "who am I"}}
+    only_in_contacts = {"id": "wamid.CONTACT", "timestamp": "1", "type": "text", "text": {"body": "hi"}}
+    first = fake.notification(fake.text(phone, "hello"), fake.text(bsuid, "hallo"), nobody)
+    first["entry"][0]["changes"][0]["value"]["contacts"].append({"profile": {"name": "B"}, "user_id": "NL.1"})
+    second = fake.notification(only_in_contacts)
+    second["entry"][0]["changes"][0]["value"]["contacts"] = [{"profile": {"name": "C"}, "user_id": contact_only}]
+    body = {**first, "entry": first["entry"] + second["entry"]}
+
+    async def scenario() -> None:
+        async with FakeRasa() as rasa, whatsapp(rasa.url) as wa:
+            await wa.deliver(body=body)
+            assert rasa.received == 3
+            assert [len(wa.graph.sent(user)) for user in (phone, bsuid, contact_only)] == [1, 1, 1]
+            assert wa.graph.sent(phone)[0]["to"] == phone and wa.graph.sent(bsuid)[0]["recipient"] == bsuid
+            assert wa.gateway.skipped["no sender id"] == 1
+            senders = {b["sender"] for b in rasa.bodies}
+            assert senders == {pseudonymise("whatsapp", u) for u in (phone, bsuid, contact_only)}
+
+    run(scenario())
+
+
+def test_captions_are_read_as_text_and_a_danger_caption_gets_112_first(assistant, knowledge):
+    async def scenario() -> dict[str, list[str]]:
+        async with whatsapp(assistant.url) as wa:
+            danger, polish = new_number(), new_number()
+            await wa.deliver(fake.media(danger, "image", caption="help, he took my passport"))
+            await wa.deliver(fake.text(polish, QUESTIONS["pl"][0]))
+            await wa.deliver(fake.media(polish, "sticker"))
+            return {"danger": wa.graph.shown(danger), "polish": wa.graph.shown(polish)}
+
+    shown = run(scenario())
+    assert shown["danger"] and "112" in shown["danger"][0], shown["danger"]
+    assert shown["polish"][-1] == knowledge.system_text("not_text", "pl"), "media without caption: the chat's language"
+
+
+def test_caption_and_media_kind_reach_the_assistant():
+    async def scenario() -> list[dict]:
+        async with FakeRasa() as rasa, whatsapp(rasa.url) as wa:
+            user = new_number()
+            await wa.deliver(fake.media(user, "image", caption="can the police enter my home?"))
+            await wa.deliver(fake.media(user, "image", caption="  "))
+            return rasa.bodies
+
+    captioned, blank = run(scenario())
+    assert (captioned["message"], captioned["metadata"]) == ("can the police enter my home?", {"kind": "image"})
+    assert (blank["message"], blank["metadata"]) == ("", {"kind": "image"})
+
+
+def test_what_the_user_did_not_type_is_acknowledged_without_a_reply():
+    user = new_number()
+    silent = [
+        fake.message(user, "reaction", {"message_id": "wamid.OUT00000001", "emoji": "\U0001F44D"}),
+        fake.message(user, "reaction", {"message_id": "wamid.OUT00000001", "emoji": ""}),   # removed
+        fake.message(user, "reaction", {"message_id": "wamid.OUT00000001"}),                # removed
+        fake.message(user, "revoke", {"original_message_id": "wamid.TEST1"}),
+        fake.message(user, "edit", {"original_message_id": "wamid.TEST1",
+                                    "message": {"type": "text", "text": {"body": "edited"}}}),
+        fake.message(user, "system", {"body": "changed number", "wa_id": "31600000000", "type": "user_changed_number"}),
+        fake.message(user, "system", {"body": "identity changed", "type": "customer_identity_changed"}),
+        fake.message(user, "request_welcome", {}),
+    ]
+
+    async def scenario() -> None:
+        async with FakeRasa() as rasa, whatsapp(rasa.url) as wa:
+            await wa.deliver(*silent)
+            assert rasa.received == 0 and wa.graph.calls == []
+            assert sum(wa.gateway.skipped.values()) == len(silent)
+
+    run(scenario())
+
+
+def test_deeply_nested_json_with_a_valid_signature_gets_400(caplog):
+    async def scenario() -> None:
+        async with FakeRasa() as rasa, whatsapp(rasa.url) as wa:
+            for raw in (b"[" * 100_000 + b"]" * 100_000, b'{"entry": ' * 50_000 + b"[]" + b"}" * 50_000):
+                assert await wa.post(raw=raw) == 400
+            assert rasa.received == 0
+
+    with caplog.at_level(logging.WARNING):
+        run(scenario())
+    assert caplog.text.count("refused a malformed webhook call") == 2 and "Traceback" not in caplog.text
 
 
 def test_forget_me_through_whatsapp_deletes_the_stored_conversation(assistant, knowledge):
@@ -484,7 +595,7 @@ def test_parsing_and_the_memory_of_seen_messages():
         ("text", "hi", False), ("button", "/menu", True), ("interactive", "/privacy", True), ("sticker", None, False)]
     assert number not in repr(parsed) and "wamid" not in repr(parsed)
     now = [0.0]
-    seen = SeenMessages(capacity=2, ttl_s=10, clock=lambda: now[0])
+    seen = Seen(capacity=2, ttl_s=10, clock=lambda: now[0])
     assert seen.first_time("a") and not seen.first_time("a") and seen.first_time("b")
     assert seen.first_time("c") and seen.first_time("a"), "the oldest is forgotten beyond the capacity"
     now[0] = 11

@@ -17,7 +17,8 @@ import httpx
 
 from bot import knowledge as knowledge_module
 from bot import replies
-from bot.config import FALLBACK_LANGUAGE, LANGUAGES, settings
+from bot.channels.gateway import HttpClient, content_store
+from bot.config import FALLBACK_LANGUAGE, LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -69,26 +70,21 @@ def _split(text: str, limit: int, level: int) -> list[str]:
     return parts
 
 
-class RasaRelay:
-    """Sends one user message to `POST {rasa_url}/webhooks/rest/webhook`, returns the replies."""
+class RasaRelay(HttpClient):
+    """Sends one user message to `POST {rasa_url}/webhooks/rest/webhook`, returns the replies.
+
+    `knowledge` is the content store its "not working right now" text comes from; gateways pass
+    the same store they render their own texts with (without one, the configured folder is read
+    on the first failure)."""
 
     def __init__(self, rasa_url: str, timeout_s: float,
                  knowledge: Optional[knowledge_module.KnowledgeStore] = None) -> None:
+        super().__init__(timeout_s)
         self.webhook = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
-        self.timeout_s = timeout_s
         self._knowledge = knowledge
-        self._client: Optional[httpx.AsyncClient] = None
 
     def _http(self) -> httpx.AsyncClient:
-        # Created on first use, inside the running event loop that will also close it.
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout_s)
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        return self.http()
 
     async def send(self, sender: str, message: str, metadata: Optional[dict] = None) -> list[Message]:
         """The assistant's messages for one user message; never empty, never raises."""
@@ -135,5 +131,5 @@ class RasaRelay:
     def knowledge(self) -> knowledge_module.Knowledge:
         """The newest valid content (texts edited while the gateway runs are picked up)."""
         if self._knowledge is None:
-            self._knowledge = knowledge_module.KnowledgeStore.from_settings(settings())
+            self._knowledge = content_store()
         return self._knowledge.get()

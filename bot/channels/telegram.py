@@ -3,7 +3,11 @@
 Why not Rasa's built-in `telegram` connector (see docs/telegram.md): it is built on aiogram 2,
 calls `asyncio.run` inside Sanic's running loop, asks Telegram `getMe` for every message and does
 not authenticate webhook calls. This gateway runs python-telegram-bot 22 in its own process and
-talks to Rasa only through `bot.channels.relay`.
+talks to Rasa only through `bot.channels.relay`; PTB parses the updates (`Update.de_json`),
+tells chats apart (`filters.ChatType`), and paces sending (`AIORateLimiter`).
+
+Private chats only: in a group, supergroup or channel the gateway sends one short notice with a
+link to a private chat, then stays silent; nothing said there reaches the assistant.
 
 Privacy: Rasa sees a keyed pseudonym of the chat id (bot.privacy), never the id or the username;
 nothing here logs message texts, chat ids or usernames, and exceptions are logged by type only.
@@ -11,67 +15,48 @@ nothing here logs message texts, chat ids or usernames, and exceptions are logge
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import os
 import re
-import signal
-import warnings
-from collections import Counter
-from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import partial
-from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Hashable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Optional
 
 from aiohttp import web
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction, MessageAttachmentType
-from telegram.error import RetryAfter, TelegramError
+from telegram import Message, Update
+from telegram.constants import ChatType, MessageAttachmentType, MessageEntityType
+from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    SimpleUpdateProcessor,
-    filters,
+    AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler,
+    CommandHandler, ContextTypes, MessageHandler, SimpleUpdateProcessor, TypeHandler, filters,
 )
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.relay import Message, RasaRelay, split_text
+from bot.channels.gateway import (
+    ConfigError, InOrder, Seen, content_store, listen_address, log_failure, quiet_http_logs, setup_logging,
+    until_stopped,
+)
+from bot.channels.relay import RasaRelay
+from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, register_commands, send_replies, typing
 from bot.config import FALLBACK_LANGUAGE, LANGUAGES, settings
-from bot.knowledge import TELEGRAM_TEXT_LIMIT, Knowledge, KnowledgeError
+from bot.knowledge import KnowledgeError, KnowledgeStore
 from bot.privacy import pseudonymise
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-#: Telegram command -> the payload the assistant understands without the NLU model.
-COMMANDS: dict[str, str] = {
-    "start": "/greet", "menu": "/menu", "language": "/language",
-    "help": "/help_human", "privacy": "/privacy", "forget": "/forget_me",
-}
-#: Only the updates the gateway handles are fetched (less traffic, nothing half-handled).
-ALLOWED_UPDATES: list[str] = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-CALLBACK_DATA_LIMIT = 64          # bytes, Telegram's limit for a button's callback_data
-MAX_RETRIES = 3                   # after a 429 "retry after"
-TYPING_REFRESH_S = 4.0            # Telegram shows "typing…" for about 5 s per chat action
+__all__ = ["COMMANDS", "ConfigError", "TelegramConfig", "build_application", "run", "webhook_app"]
+#: Only the updates the gateway acts on are fetched: edits are acknowledged without a reply, so
+#: they are not asked for; channel posts are, for the one notice a channel gets.
+ALLOWED_UPDATES: list[str] = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.CHANNEL_POST]
+MAX_RETRIES = 3                   # after a 429 "retry after" (AIORateLimiter waits as Telegram asks)
 MAX_CONCURRENT_UPDATES = 64       # chats served at the same time
+GROUPS_REMEMBERED = 10_000        # groups that got their notice (keyed hashes of the chat ids)
+GROUP_MEMORY_S = 365 * 24 * 3600
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")   # Telegram allows 1-256 of these characters
 
-T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
-
-
-# ---------------------------------------------------------------------------------- configuration
-class ConfigError(SystemExit):
-    """A configuration problem; the message says how to fix it."""
-
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set. Create a bot first: in Telegram, open a chat with @BotFather, "
@@ -105,7 +90,8 @@ class TelegramConfig:
         if mode == "webhook" and not _SECRET.match(secret):
             raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode: 16-256 characters "
                               "A-Z a-z 0-9 _ - (create one with: openssl rand -hex 32)")
-        host, port = _listen_address(os.environ.get("TELEGRAM_LISTEN", "127.0.0.1:8443"))
+        host, port = listen_address("TELEGRAM_LISTEN", os.environ.get("TELEGRAM_LISTEN", "127.0.0.1:8443"),
+                                    "127.0.0.1:8443")
         base = settings()
         return cls(token=token, mode=mode, webhook_secret=secret,
                    webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip(),
@@ -114,141 +100,52 @@ class TelegramConfig:
                    rasa_url=base.rasa_url, rasa_timeout_s=base.rasa_timeout_s)
 
 
-def _listen_address(value: str) -> tuple[str, int]:
-    host, _, port = value.strip().rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"TELEGRAM_LISTEN must be host:port, e.g. 127.0.0.1:8443, got {value!r}")
-    return host.strip("[]"), int(port)
-
-
-# ------------------------------------------------------------------------------- sending helpers
-async def with_retry(call: Callable[[], Awaitable[T]]) -> T:
-    """Run a Bot API call; on 429 flood control wait the time Telegram asks, at most 3 times."""
-    for _ in range(MAX_RETRIES):
-        try:
-            return await call()
-        except RetryAfter as err:
-            seconds = retry_seconds(err)
-            logger.warning("telegram: flood control, retrying in %.0f s", seconds)
-            await asyncio.sleep(seconds)
-    return await call()
-
-
-def retry_seconds(err: RetryAfter) -> float:
-    """`retry_after` is an int now and a timedelta in later PTB versions; accept both quietly."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = err.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-class ButtonPayloads:
-    """Maps button payloads to callback_data and back.
-
-    Telegram keeps at most 64 bytes of callback_data; a longer payload is stored here under a
-    short key derived from it (the same payload always gets the same key, so the map stays as
-    small as the set of distinct long payloads). Keys start with '#', which no payload does.
-    """
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self.capacity = capacity
-        self._payloads: dict[str, str] = {}
-
-    def data_for(self, payload: str) -> str:
-        if len(payload.encode()) <= CALLBACK_DATA_LIMIT:
-            return payload
-        key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:24]
-        self._payloads.pop(key, None)
-        self._payloads[key] = payload            # newest last: the oldest is evicted first
-        if len(self._payloads) > self.capacity:
-            del self._payloads[next(iter(self._payloads))]
-        return key
-
-    def payload_for(self, data: str) -> str:
-        """The payload behind a button; an unknown key (e.g. after a restart) opens the menu."""
-        if data.startswith("#"):
-            return self._payloads.get(data, COMMANDS["menu"])
-        return data
-
-
-def keyboard(buttons: Any, payloads: ButtonPayloads) -> Optional[InlineKeyboardMarkup]:
-    """One inline button per row (titles are up to 20 characters and read better stacked)."""
-    rows = [[InlineKeyboardButton(str(b["title"]), callback_data=payloads.data_for(str(b["payload"])))]
-            for b in buttons or [] if isinstance(b, dict) and b.get("title") and b.get("payload")]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-async def send_replies(bot: Bot, chat_id: int, messages: list[Message], payloads: ButtonPayloads) -> None:
-    """Send each message as plain text (no parse_mode: nothing to escape), split under
-    Telegram's limit, with its buttons under the last part. `custom` is never shown."""
-    for message in messages:
-        parts = split_text(str(message.get("text") or ""), TELEGRAM_TEXT_LIMIT)
-        markup = keyboard(message.get("buttons"), payloads)
-        for number, part in enumerate(parts, 1):
-            last = number == len(parts)
-            await with_retry(partial(bot.send_message, chat_id, part, reply_markup=markup if last else None))
-
-
-@asynccontextmanager
-async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" while the block runs (refreshed, since Rasa may take several seconds)."""
-    task = asyncio.create_task(_keep_typing(bot, chat_id))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-
-async def _keep_typing(bot: Bot, chat_id: int) -> None:
-    while True:
-        try:
-            await bot.send_chat_action(chat_id, ChatAction.TYPING)
-        except TelegramError as err:   # cosmetic: never fail a turn for it
-            logger.warning("telegram: could not show typing (%s)", type(err).__name__)
-            return
-        await asyncio.sleep(TYPING_REFRESH_S)
-
-
 # ------------------------------------------------------------------------------------ the updates
+def language_of(update: Update) -> Optional[str]:
+    """The sender's Telegram app language, if it is one the assistant speaks."""
+    user = update.effective_user
+    code = (user.language_code or "")[:2].lower() if user else ""
+    return code if code in LANGUAGES else None
+
+
 def metadata_for(update: Update, kind: Optional[str] = None) -> dict[str, str]:
     """What the assistant may know besides the text: the kind of a non-text message and the
     user's Telegram language, if it is one the assistant speaks."""
     metadata = {"kind": kind} if kind else {}
-    user = update.effective_user
-    code = (user.language_code or "")[:2].lower() if user else ""
-    if code in LANGUAGES:
-        metadata["language"] = code
+    language = language_of(update)
+    if language:
+        metadata["language"] = language
     return metadata
 
 
-def message_kind(update: Update) -> str:
-    """The kind the assistant is told: "edited", or the attachment type (sticker, photo, voice,
-    location...) in PTB's order (so an animation is not reported as its document)."""
-    if update.edited_message:
-        return "edited"
-    message = update.effective_message
-    return next((kind.value for kind in MessageAttachmentType if getattr(message, kind.value, None)),
-                "attachment")
+def message_kind(message: Message) -> str:
+    """The attachment type (sticker, photo, voice, location...) in PTB's order (so an animation
+    is not reported as its document)."""
+    return next((kind.value for kind in MessageAttachmentType if getattr(message, kind.value, None)), "attachment")
 
 
-def chat_id_of(update: Update) -> int:
-    chat = update.effective_chat or update.effective_user   # in a private chat the ids are equal
-    if chat is None:
-        raise ValueError("update without a chat")
-    return chat.id
+class ForAnotherBot(filters.MessageFilter):
+    """A command addressed to another bot ("/start@other_bot"): not for us, in any chat."""
+
+    def filter(self, message: Message) -> bool:
+        command = next((message.parse_entity(e) for e in message.entities
+                        if e.type == MessageEntityType.BOT_COMMAND and e.offset == 0), "")
+        addressee = command.partition("@")[2].lower()
+        return bool(addressee) and addressee != (message.get_bot().username or "").lower()
 
 
 class Gateway:
-    """The handlers: each turns one kind of update into one message for the assistant."""
+    """The handlers: each private message becomes one message for the assistant."""
 
-    def __init__(self, relay: RasaRelay) -> None:
+    def __init__(self, relay: RasaRelay, content: KnowledgeStore) -> None:
         self.relay = relay
+        self.content = content
         self.payloads = ButtonPayloads()
+        self.updates = Seen()      # update ids already handled: a repeated delivery is dropped
+        self.groups = Seen(GROUPS_REMEMBERED, GROUP_MEMORY_S)   # groups that got their notice
 
     async def converse(self, update: Update, context: Context, message: str, kind: Optional[str] = None) -> None:
-        chat_id = chat_id_of(update)
+        chat_id = update.effective_chat.id
         sender = pseudonymise(CHANNEL, str(chat_id))
         async with typing(context.bot, chat_id):
             messages = await self.relay.send(sender, message, metadata_for(update, kind))
@@ -263,24 +160,53 @@ class Gateway:
         # Buttons and commands are the only way to send a payload; typed "/something" is text.
         await self.converse(update, context, (update.effective_message.text or "").lstrip("/"))
 
+    async def on_caption(self, update: Update, context: Context) -> None:
+        """A captioned photo, video or document: the caption is the user's text (safety first)."""
+        message = update.effective_message
+        await self.converse(update, context, (message.caption or "").lstrip("/"), kind=message_kind(message))
+
+    async def on_other(self, update: Update, context: Context) -> None:
+        """Stickers, photos without a caption, voice, locations...: the assistant answers `not_text`."""
+        await self.converse(update, context, "", kind=message_kind(update.effective_message))
+
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
+        if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+            return   # the gateway's buttons are only ever in private chats
         try:
             await query.answer()      # stops the button's loading spinner
         except TelegramError as err:  # e.g. a press too old to answer: still relay it
             logger.warning("telegram: could not answer a button press (%s)", type(err).__name__)
         await self.converse(update, context, self.payloads.payload_for(query.data or ""))
 
-    async def on_other(self, update: Update, context: Context) -> None:
-        """Stickers, photos, voice, locations, edits...: the assistant answers `not_text`."""
-        await self.converse(update, context, "", kind=message_kind(update))
+    async def skip_repeats(self, update: Update, context: Context) -> None:
+        """Telegram may deliver an update twice (a webhook retry): it is handled once."""
+        if not self.updates.first_time(str(update.update_id)):
+            raise ApplicationHandlerStop
+
+    async def ignore(self, update: Update, context: Context) -> None:
+        raise ApplicationHandlerStop
+
+    async def on_group(self, update: Update, context: Context) -> None:
+        """A group, supergroup or channel: one notice per chat, in the sender's language, with a
+        link to a private chat; then silence. Nothing is relayed, no conversation is stored."""
+        message = update.message or update.channel_post    # not edits, not service messages (a pin)
+        if (message is not None and not filters.StatusUpdate.ALL.check_update(update)
+                and self.groups.first_time(str(message.chat_id))):
+            try:
+                text = self.content.get().system_text("group_notice", language_of(update) or FALLBACK_LANGUAGE,
+                                                      link=f"https://t.me/{context.bot.username}")
+                await context.bot.send_message(message.chat_id, text)
+            except (TelegramError, KnowledgeError, KeyError) as err:
+                log_failure(logger, "telegram: could not send the group notice", err)
+        raise ApplicationHandlerStop
 
     async def on_startup(self, application: Application) -> None:
         if not await self.relay.wait_until_up():
             logger.warning("the assistant at %s is not answering; users get the service_unavailable "
                            "text until it does", self.relay.webhook)
         try:
-            await register_commands(application.bot, self.relay.knowledge())
+            await register_commands(application.bot, self.content.get())
         except (TelegramError, KnowledgeError) as err:
             logger.warning("telegram: could not register the command menu (%s)", type(err).__name__)
 
@@ -290,24 +216,7 @@ class Gateway:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the type only: exception messages can quote user text or ids. The bot keeps running."""
-    logger.error("telegram: handling an update failed (%s)", type(context.error).__name__)
-
-
-def command_menus(k: Knowledge) -> dict[Optional[str], list[BotCommand]]:
-    """The command list per language code; None is the default (English) for everyone else."""
-    def description(lang: str, name: str) -> str:
-        own = k.ui.get(lang, {}).get("commands") or {}
-        return str(own.get(name) or (k.ui[FALLBACK_LANGUAGE].get("commands") or {}).get(name) or name)
-
-    menus: dict[Optional[str], list[BotCommand]] = {
-        lang: [BotCommand(name, description(lang, name)) for name in COMMANDS] for lang in LANGUAGES}
-    menus[None] = menus[FALLBACK_LANGUAGE]
-    return menus
-
-
-async def register_commands(bot: Bot, k: Knowledge) -> None:
-    for lang, commands in command_menus(k).items():
-        await with_retry(partial(bot.set_my_commands, commands, language_code=lang))
+    log_failure(logger, "telegram: handling an update failed", context.error)
 
 
 class PerChatOrder(SimpleUpdateProcessor):
@@ -316,29 +225,23 @@ class PerChatOrder(SimpleUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[Hashable, asyncio.Lock] = {}
-        self._waiting: Counter[Hashable] = Counter()
+        self.order = InOrder()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = getattr(update, "effective_chat", None)
-        key = chat.id if chat else None
-        self._waiting[key] += 1
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                del self._waiting[key], self._locks[key]
+        async with self.order.turn(chat.id if chat else None):
+            await coroutine
 
 
 # ------------------------------------------------------------------------------ the application
-def build_application(config: TelegramConfig) -> Application:
+def build_application(config: TelegramConfig, content: Optional[KnowledgeStore] = None,
+                      relay: Optional[RasaRelay] = None) -> Application:
     """The whole gateway as one PTB Application: handlers, error handler, start and stop hooks."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)   # its INFO lines show URLs with the token
-    gateway = Gateway(RasaRelay(config.rasa_url, config.rasa_timeout_s))
+    quiet_http_logs()
+    content = content or content_store()
+    gateway = Gateway(relay or RasaRelay(config.rasa_url, config.rasa_timeout_s, knowledge=content), content)
     builder = (ApplicationBuilder().token(config.token).job_queue(None)   # no scheduled jobs
+               .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
                .concurrent_updates(PerChatOrder(MAX_CONCURRENT_UPDATES))
                .post_init(gateway.on_startup).post_shutdown(gateway.on_shutdown))
     if config.api_base:
@@ -348,14 +251,20 @@ def build_application(config: TelegramConfig) -> Application:
         builder = builder.updater(None)     # updates arrive through our own web server
     application = builder.build()
 
-    new = filters.UpdateType.MESSAGE        # an edited "/menu" is an edit, not a command
-    application.add_handlers([CommandHandler(name, gateway.command(payload), filters=new)
+    private, new = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE   # an edit is not a new message
+    in_groups = (filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS) & ~private
+    application.add_handler(TypeHandler(Update, gateway.skip_repeats), group=-2)
+    application.add_handlers([
+        MessageHandler(ForAnotherBot(), gateway.ignore),
+        MessageHandler(in_groups, gateway.on_group),
+    ], group=-1)
+    application.add_handlers([CommandHandler(name, gateway.command(payload), filters=new & private)
                               for name, payload in COMMANDS.items()])
     application.add_handlers([
-        MessageHandler(new & filters.TEXT, gateway.on_text),
-        # attachments anywhere, and in a private chat anything else as well (never silence)
-        MessageHandler(new & (filters.ATTACHMENT | filters.ChatType.PRIVATE), gateway.on_other),
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE, gateway.on_other),
+        MessageHandler(new & private & filters.TEXT, gateway.on_text),
+        MessageHandler(new & private & filters.CAPTION, gateway.on_caption),
+        # anything else a user sends (never a service message such as a pin): never silence
+        MessageHandler(new & private & ~filters.StatusUpdate.ALL, gateway.on_other),
         CallbackQueryHandler(gateway.on_button),
     ])
     application.add_error_handler(on_error)
@@ -364,7 +273,8 @@ def build_application(config: TelegramConfig) -> Application:
 
 def webhook_app(application: Application, secret: str) -> web.Application:
     """POST /telegram. Only Telegram knows the secret (set with setWebhook's secret_token), so a
-    request without it is refused before anything is parsed or relayed."""
+    request without it is refused before anything is parsed or relayed; a body that is not an
+    update gets 400 and one log line naming only the kind of problem."""
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -375,9 +285,11 @@ def webhook_app(application: Application, secret: str) -> web.Application:
         try:
             data = await request.json()
             update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
+            problem = "not a JSON object" if update is None else ""
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as err:
+            update, problem = None, type(err).__name__
         if update is None:
+            logger.warning("webhook: refused a body that is not a Telegram update (%s)", problem)
             return web.Response(status=400)
         await application.update_queue.put(update)
         return web.Response()
@@ -387,12 +299,8 @@ def webhook_app(application: Application, secret: str) -> web.Application:
     return app
 
 
-async def serve_webhook(application: Application, config: TelegramConfig) -> None:
+async def serve_webhook(application: Application, config: TelegramConfig, stopped: asyncio.Event) -> None:
     """Webhook mode with our own aiohttp server (PTB's built-in one needs tornado)."""
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopped.set)
     runner = web.AppRunner(webhook_app(application, config.webhook_secret), access_log=None)
     async with application:
         if application.post_init:
@@ -415,10 +323,10 @@ async def serve_webhook(application: Application, config: TelegramConfig) -> Non
 
 def run(config: TelegramConfig) -> None:
     """Run the gateway until Ctrl-C or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     application = build_application(config)
     logger.info("telegram gateway: %s mode, assistant at %s", config.mode, config.rasa_url)
     if config.mode == "webhook":
-        asyncio.run(serve_webhook(application, config))
+        asyncio.run(until_stopped(lambda stopped: serve_webhook(application, config, stopped)))
     else:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)
