@@ -48,19 +48,37 @@ def run_fold(name: str, fold: int, examples: list[Example], fold_of: list[int],
     train, test = split(examples, fold_of, fold)
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
         trained = system.fit(train, Path(folder))
-        predicted = trained.predictor.predict([e.text for e in test])
+        ranked = trained.predictor.ranked([e.text for e in test])
     result = {"system": name, "fold": fold, "train_seconds": round(trained.seconds, 1), "n_train": len(train),
-              "rows": [[e.lang, e.intent, p] for e, p in zip(test, predicted)]}
+              "rows": [[e.lang, e.intent, p, best, round(conf, 4)] for e, (p, best, conf) in zip(test, ranked)]}
     cache.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     return result
 
 
-def scores(rows: list[list[str]]) -> dict[str, dict]:
-    """Accuracy, macro F1 and n per language, over the given (lang, true, predicted) rows."""
+THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def sweep(rows: list[list]) -> dict[str, list[dict]]:
+    """Per language: right / fallback / wrong if the fallback threshold were t (best intent and its
+    confidence before the fallback; the ambiguity rule left out)."""
+    out: dict[str, list[dict]] = {}
+    for lang in LANGUAGES:
+        mine = [row for row in rows if row[0] == lang and len(row) >= 5]
+        for t in THRESHOLDS if mine else ():
+            fallback = sum(row[4] < t for row in mine)
+            right = sum(row[4] >= t and row[3] == row[1] for row in mine)
+            out.setdefault(lang, []).append({"threshold": t, "right": right / len(mine),
+                                             "fallback": fallback / len(mine),
+                                             "wrong": (len(mine) - right - fallback) / len(mine)})
+    return out
+
+
+def scores(rows: list[list]) -> dict[str, dict]:
+    """Accuracy, macro F1 and n per language, over the given (lang, true, predicted, ...) rows."""
     out = {}
     for lang in LANGUAGES:
-        pairs = [(t, p) for l, t, p in rows if l == lang]
+        pairs = [(row[1], row[2]) for row in rows if row[0] == lang]
         if pairs:
             out[lang] = {"accuracy": sum(t == p for t, p in pairs) / len(pairs),
                          "macro_f1": macro_f1(pairs), "n": len(pairs),
@@ -73,13 +91,14 @@ def scores(rows: list[list[str]]) -> dict[str, dict]:
 def summarise(name: str, results: list[dict], k: int) -> dict:
     rows = [row for result in results for row in result["rows"]]
     per_fold = {result["fold"]: scores(result["rows"]) for result in results}
-    confusions = collections.Counter((t, p) for _, t, p in rows if t != p)
+    confusions = collections.Counter((row[1], row[2]) for row in rows if row[1] != row[2])
     return {
         "label": SYSTEMS[name].label,
         "folds": sorted(per_fold),
         "of_folds": k,
         "train_seconds": [result["train_seconds"] for result in results],
         "per_language": scores(rows),
+        "sweep": sweep(rows),
         "per_fold": {str(fold): value for fold, value in per_fold.items()},
         "confusions": [[t, p, n] for (t, p), n in confusions.most_common(12)],
     }

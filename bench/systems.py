@@ -1,9 +1,16 @@
-"""The intent classifiers compared on the same folds: the project's and three alternatives.
+"""The intent classifiers compared on the same folds: the project's and the alternatives.
 
 Each system learns from a list of examples and then names the answer (intent) for new messages.
 The Rasa systems train exactly as the project does (`rasa train nlu` in a child process) and
 answer with the model loaded in this process; their prediction is the intent after the fallback
-classifier, i.e. what the user would get.
+classifier, i.e. what the user would get. Each prediction also keeps the best intent and its
+confidence before the fallback, for the threshold sweep (wrong answers against fallbacks).
+
+Candidates, each a pipeline the project could ship (`rasa train` and `rasa test` keep working):
+`diet` (the project's pipeline until December 2026, bench/configs/diet.yml), `rasa_logreg`
+(Rasa's built-in LogisticRegressionClassifier on the same features), `project` (config.yml: the
+linear SVM of bot.nlu.linear_classifier); baselines: Rasa's default pipeline and a TF-IDF nearest
+neighbour.
 """
 from __future__ import annotations
 
@@ -24,6 +31,10 @@ from bot.training import rasa_env
 
 class Predictor(Protocol):
     def predict(self, texts: list[str]) -> list[str]: ...
+
+    def ranked(self, texts: list[str]) -> list[tuple[str, str, float]]:
+        """(prediction after the fallback, best intent, its confidence) per text."""
+        ...
 
 
 @dataclass
@@ -69,7 +80,15 @@ class RasaPredictor:
             loop.close()
 
     def predict(self, texts: list[str]) -> list[str]:
-        return [parse["intent"]["name"] for parse in self.parse(texts)]
+        return [row[0] for row in self.ranked(texts)]
+
+    def ranked(self, texts: list[str]) -> list[tuple[str, str, float]]:
+        rows = []
+        for parse in self.parse(texts):
+            best = next((r for r in parse.get("intent_ranking") or [] if r["name"] != "nlu_fallback"),
+                        parse["intent"])
+            rows.append((parse["intent"]["name"], best["name"], float(best.get("confidence") or 0.0)))
+        return rows
 
 
 def rasa_system(config: Callable[[], Path]) -> Callable[[list[Example], Path], Trained]:
@@ -91,8 +110,12 @@ class TfidfNearest:
         self.labels = [e.intent for e in examples]
 
     def predict(self, texts: list[str]) -> list[str]:
-        similarity = self.vectorizer.transform(texts) @ self.matrix.T   # rows are L2-normalised
-        return [self.labels[int(row.argmax())] for row in similarity.toarray()]
+        return [row[0] for row in self.ranked(texts)]
+
+    def ranked(self, texts: list[str]) -> list[tuple[str, str, float]]:
+        similarity = (self.vectorizer.transform(texts) @ self.matrix.T).toarray()   # rows are L2-normalised
+        return [(self.labels[int(row.argmax())], self.labels[int(row.argmax())], float(row.max()))
+                for row in similarity]
 
 
 def fit_tfidf(examples: list[Example], folder: Path) -> Trained:
@@ -106,6 +129,9 @@ class LanguageRouter:
 
     def __init__(self, models: dict[str, Predictor]) -> None:
         self.models = models
+
+    def ranked(self, texts: list[str]) -> list[tuple[str, str, float]]:
+        return [(p, p, 1.0) for p in self.predict(texts)]
 
     def predict(self, texts: list[str]) -> list[str]:
         routed: dict[str, list[int]] = {}
@@ -135,10 +161,16 @@ class System:
     config: Callable[[], Path] | None = None    # for the cache key: results change with it
 
 
+CONFIGS = Path(__file__).parent / "configs"
 SYSTEMS: dict[str, System] = {
     "rasa_default": System("Rasa default pipeline (`rasa init`)", rasa_system(rasa_init_config), rasa_init_config),
     "tfidf_nn": System("TF-IDF char n-grams, nearest neighbour", fit_tfidf),
-    "project": System("project pipeline (one model, 5 languages)", rasa_system(lambda: CONFIG), lambda: CONFIG),
+    "diet": System("DIET (the project's pipeline until Dec 2026)", rasa_system(lambda: CONFIGS / "diet.yml"),
+                   lambda: CONFIGS / "diet.yml"),
+    "rasa_logreg": System("Rasa LogisticRegressionClassifier", rasa_system(lambda: CONFIGS / "rasa_logreg.yml"),
+                          lambda: CONFIGS / "rasa_logreg.yml"),
+    "project": System("project pipeline: linear SVM (one model, 5 languages)", rasa_system(lambda: CONFIG),
+                      lambda: CONFIG),
     "per_language": System("project pipeline, one model per language + router", fit_per_language,
                            lambda: CONFIG),
 }

@@ -46,7 +46,7 @@ class Settings:
     rasa_url: str
     rasa_timeout_s: float
     locales: Path
-    safety_model_threshold: float = 0.3
+    safety_model_threshold: float = 0.4
     max_events: int = 60
 
     @property
@@ -70,7 +70,7 @@ def settings() -> Settings:
         locales=Path(os.environ.get("BOT_LOCALES_DIR") or LOCALES),
         # The model's confidence in a safety intent (emergency, crisis...) that puts its answer
         # first even when the phrase lists did not match (docs/benchmarks.md, safety).
-        safety_model_threshold=_env_number("BOT_SAFETY_MODEL_THRESHOLD", 0.3),
+        safety_model_threshold=_env_number("BOT_SAFETY_MODEL_THRESHOLD", 0.4),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=_env_number("BOT_MAX_EVENTS", 60, int),
     )

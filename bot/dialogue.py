@@ -94,6 +94,7 @@ class Safety:
     categories: tuple[str, ...] = ()   # in answer order
     put_first: tuple[str, ...] = ()    # those that change the reply: not the model's own answer
     language: Optional[str] = None     # the language of the list that matched
+    about_violence: bool = False       # a question about violence or a past event (not_danger)
 
 
 def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Settings) -> Safety:
@@ -111,7 +112,7 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     put_first = tuple(c for c in categories if c in assessment.categories or c != own)
-    return Safety(categories, put_first, assessment.language)
+    return Safety(categories, put_first, assessment.language, assessment.about_violence)
 
 
 # ------------------------------------------------------------------------ per-action replies
@@ -215,7 +216,7 @@ def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
     out = Outcome([], decision.language, turn.last_answer, None, requested=decision.requested)
     safety = assess_safety(turn, k, decision.language or turn.detection.guess, settings)
     categories = safety.categories
-    if "danger" not in categories and turn.intent == "emergency" and k.safety.assess(turn.text).about_violence:
+    if "danger" not in categories and turn.intent == "emergency" and safety.about_violence:
         turn = _second_opinion(turn)
 
     reply_lang = decision.language

@@ -41,8 +41,7 @@ SURE_CONFIDENCE = 0.6         # classifier probability for a message of 2+ words
 SINGLE_WORD_CONFIDENCE = 0.8  # one word must be nearly unambiguous to be sure
 GUESS_CONFIDENCE = 0.35       # below this a one-word message has no language signal at all ("ok")
 UNSUPPORTED_CONFIDENCE = 0.5  # lingua's score for a decoy, in a message of 3+ words ...
-UNSUPPORTED_UNLESS = 0.95     # ... unless the classifier is this sure of one of the five ...
-UNSUPPORTED_CLEAR = 0.9       # ... and lingua is less sure than this of the decoy
+UNSUPPORTED_UNLESS = 0.95     # ... unless the classifier is this sure of one of the five
 UNSUPPORTED_MIN_WORDS = 3
 SWITCH_MIN_WORDS = 3          # fewer words never switch an established language
 
@@ -143,14 +142,14 @@ def _lingua_scores(text: str) -> dict[str, float]:
 
 
 def _unsupported(text: str, words: int, classifier_best: float) -> Optional[str]:
-    """A decoy language lingua is clearly sure of, in a real sentence, that the classifier does
-    not clearly place in one of the five."""
+    """A decoy language lingua is sure of, in a real sentence, that the classifier does not
+    clearly place in one of the five."""
     if words < UNSUPPORTED_MIN_WORDS:
         return None
     scores = _lingua_scores(text)
     decoy = max(DECOYS, key=lambda code: scores.get(code, 0.0))
     score = scores.get(decoy, 0.0)
-    if score >= UNSUPPORTED_CONFIDENCE and (classifier_best < UNSUPPORTED_UNLESS or score >= UNSUPPORTED_CLEAR):
+    if score >= UNSUPPORTED_CONFIDENCE and classifier_best < UNSUPPORTED_UNLESS:
         return decoy
     return None
 
@@ -182,7 +181,7 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     scores = supported_scores(own, classifier)
     guess = max(scores, key=scores.get)
     confidence = scores[guess]
-    unsupported = _unsupported(own, words, confidence)
+    unsupported = _unsupported(own, words, confidence if classifier is not None else 0.0)
     if unsupported:
         return Detection(None, 0.0, words, unsupported=unsupported)
     if words == 1 and confidence < GUESS_CONFIDENCE:

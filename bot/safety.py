@@ -11,11 +11,13 @@ documented for editors in docs/content-schema.md:
   up to :data:`GAP_WORDS` words ("took .. passport" matches "he took my passport" and "they have
   taken away my passport");
 - a word of at least :data:`TYPO_MIN_LETTERS` letters also matches with one typo ("pasport",
-  "suicdie"): one letter more, less, changed, or two letters swapped;
+  "suicdie"): one letter more, less, changed, or two letters swapped, after the first letter;
 - a phrase of ONE word is a cry ("help", "ajutor", "pomocy"): it counts only in a short message
-  (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm;
+  (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm; but a cry in
+  a message that discloses sexual violence or exploitation is danger ("help, he took my
+  passport"): the emergency answer comes first;
 - `not_<category>` phrases (questions *about* violence, a past event, "kill time") cancel that
-  category's match in the same message.
+  category's match of the same language in the same message.
 
 Every language's lists apply to every message: someone may cry for help in another language.
 """
@@ -42,8 +44,10 @@ LIST_KEYS: tuple[str, ...] = tuple(CATEGORIES) + tuple(f"not_{c}" for c in CATEG
 
 
 def _one_typo(a: str, b: str) -> bool:
-    """True when b is a with one letter inserted, deleted, replaced, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
+    """True when b is a with one letter inserted, deleted, replaced, or two neighbours swapped,
+    after the first letter (people rarely mistype the first one, and allowing it made "traped"
+    match "raped")."""
+    if a == b or abs(len(a) - len(b)) > 1 or not a or not b or a[0] != b[0]:
         return a == b
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -85,6 +89,20 @@ class Phrase:
         while parts and parts[-1] == GAP:
             parts.pop()
         self.parts = parts
+        # words that must stand in the message exactly (short, no wildcard: no typo allowed):
+        # most candidate phrases fail on these before any matching is tried
+        self.required = frozenset(p for p in parts if p not in ("*", GAP) and not p.endswith("*")
+                                  and len(p) < TYPO_MIN_LETTERS)
+        # and beginnings of words that must be there (a short `stem*`), and long words that must be
+        # there give or take a typo (the word shares a one-letter-less form with a message word)
+        self.stems = frozenset(p[:-1] for p in parts if p.endswith("*") and 0 < len(p) - 1 < TYPO_MIN_LETTERS)
+        self.long_words = tuple(frozenset(_deletes(p)) for p in parts
+                                if not p.endswith("*") and p != GAP and len(p) >= TYPO_MIN_LETTERS)
+
+    def possible(self, present: set, beginnings: set, forms: set) -> bool:
+        """A cheap test that rules most phrases out before matching."""
+        return (self.required <= present and self.stems <= beginnings
+                and all(not forms.isdisjoint(long_word) for long_word in self.long_words))
 
     @property
     def is_cry(self) -> bool:
@@ -107,47 +125,63 @@ class Phrase:
         return self._match(message, pos + 1, part + 1)
 
 
-class PhraseList:
-    """Phrases indexed by their first word, so a message is checked in time proportional to its
-    length, not to the (long, reviewed) list. A long first word is also indexed under its
-    one-letter-less forms (typos), a `stem*` under its first letters."""
+Key = tuple[str, str]   # (language, list name)
 
-    def __init__(self, sources: Iterable[str]):
-        self.by_word: dict[str, list[Phrase]] = {}
-        self.by_prefix: dict[str, list[Phrase]] = {}
-        self.any_first: list[Phrase] = []
-        for source in sources:
-            phrase = Phrase(source)
-            if not phrase.parts:
-                continue
-            first = phrase.parts[0]
-            if first == "*":
-                self.any_first.append(phrase)
-            elif first.endswith("*"):
-                self.by_prefix.setdefault(first[:-1][:_BUCKET], []).append(phrase)
-            else:
-                keys = _deletes(first) if len(first) >= TYPO_MIN_LETTERS else {first}
-                for key in keys:
-                    self.by_word.setdefault(key, []).append(phrase)
 
-    def _candidates(self, word: str) -> list[Phrase]:
-        found: list[Phrase] = list(self.any_first)
-        for key in (_deletes(word) if len(word) >= TYPO_MIN_LETTERS - 1 else (word,)):
-            found += self.by_word.get(key, ())
+class PhraseIndex:
+    """Every phrase of every list in one index by first word, so a message is checked once, in
+    time proportional to its length, not to the (long, reviewed) lists. A long first word is also
+    indexed under its one-letter-less forms (typos), a `stem*` under its first letters; a cheap
+    test (:meth:`Phrase.possible`) rules most candidates out before they are matched."""
+
+    def __init__(self, lists: dict[str, dict[str, list[str]]]):
+        self.by_word: dict[str, list[tuple[Key, Phrase]]] = {}
+        self.by_prefix: dict[str, list[tuple[Key, Phrase]]] = {}
+        self.any_first: list[tuple[Key, Phrase]] = []
+        self.cries: dict[str, list[str]] = {}   # one-word danger phrases per language
+        for lang, kinds in lists.items():
+            for kind, sources in kinds.items():
+                for source in sources:
+                    self._add((lang, kind), Phrase(source))
+
+    def _add(self, key: Key, phrase: Phrase) -> None:
+        if not phrase.parts:
+            return
+        if key[1] == "danger" and phrase.is_cry:
+            self.cries.setdefault(key[0], []).append(phrase.parts[0])
+        first = phrase.parts[0]
+        if first == "*":
+            self.any_first.append((key, phrase))
+        elif first.endswith("*"):
+            self.by_prefix.setdefault(first[:-1][:_BUCKET], []).append((key, phrase))
+        else:
+            for form in (_deletes(first) if len(first) >= TYPO_MIN_LETTERS else {first}):
+                self.by_word.setdefault(form, []).append((key, phrase))
+
+    def _candidates(self, word: str) -> list[tuple[Key, Phrase]]:
+        found = list(self.any_first)
+        for form in (_deletes(word) if len(word) >= TYPO_MIN_LETTERS - 1 else (word,)):
+            found += self.by_word.get(form, ())
         for size in range(1, _BUCKET + 1):
             found += self.by_prefix.get(word[:size], ())
         return found
 
-    def match(self, message: list[str]) -> Optional[str]:
-        """The first phrase (its source text) that matches the message, or None."""
+    def hits(self, message: list[str]) -> dict[Key, str]:
+        """{(language, list): the first phrase of it that matches} for this message."""
+        present = set(message)
+        beginnings = {word[:n] for word in present for n in range(1, TYPO_MIN_LETTERS)}
+        forms = {form for word in present if len(word) >= TYPO_MIN_LETTERS - 1 for form in _deletes(word)}
+        found: dict[Key, str] = {}
         for start, word in enumerate(message):
-            for phrase in self._candidates(word):
-                if phrase.matches_at(message, start):
-                    return phrase.source
-        return None
+            for key, phrase in self._candidates(word):
+                if (key not in found and phrase.possible(present, beginnings, forms)
+                        and phrase.matches_at(message, start)):
+                    found[key] = phrase.source
+        return found
 
-    def matches(self, message: list[str]) -> bool:
-        return self.match(message) is not None
+    def cry_in(self, message: list[str]) -> bool:
+        """A one-word danger phrase anywhere in the message, whatever its length."""
+        return any(_word_matches(cry, word) for cries in self.cries.values() for cry in cries for word in message)
 
 
 @dataclass(frozen=True)
@@ -191,44 +225,37 @@ class SafetyMatcher:
     """All languages' lists, compiled once per knowledge version."""
 
     def __init__(self, lists: dict[str, dict[str, list[str]]]):
-        self.lists = {
-            lang: {kind: PhraseList(phrases) for kind, phrases in kinds.items()}
-            for lang, kinds in lists.items()
-        }
-
-    def _first(self, kind: str, message: list[str], order: list[str]) -> Optional[str]:
-        for lang in order:
-            phrases = self.lists[lang].get(kind)
-            if phrases is not None and phrases.matches(message):
-                return lang
-        return None
+        self.languages = list(lists)
+        self.index = PhraseIndex(lists)
 
     def assess(self, text: str, prefer: Optional[str] = None) -> Assessment:
+        """A category counts when some language's list matches and that same language's
+        `not_<category>` list does not (a Spanish question frame never cancels a Romanian
+        disclosure)."""
         message = words(text)
         if not message:
             return Assessment()
-        order = sorted(self.lists, key=lambda lang: lang != prefer)
+        hits = self.index.hits(message)
+        order = sorted(self.languages, key=lambda lang: lang != prefer)
         found, cancelled, language = [], [], None
         for category in CATEGORIES:
-            lang = self._first(category, message, order)
-            if lang is None:
-                continue
-            if self._first(f"not_{category}", message, order) is not None:
+            matched = [lang for lang in order if (lang, category) in hits]
+            standing = [lang for lang in matched if (lang, f"not_{category}") not in hits]
+            if standing:
+                found.append(category)
+                language = language or standing[0]
+            elif matched:
                 cancelled.append(category)
-                continue
-            found.append(category)
-            language = language or lang
-        if "danger" not in cancelled and "danger" not in found and self._first("not_danger", message, order):
+        if ("danger" not in found + cancelled and {"sexual_violence", "trafficking"} & set(found)
+                and self.index.cry_in(message)):
+            found.insert(0, "danger")    # a cry for help with a disclosure: danger now
+        if "danger" not in found + cancelled and any(kind == "not_danger" for _, kind in hits):
             cancelled.append("danger")   # a question about violence, even without a danger phrase
         return Assessment(tuple(found), language, tuple(cancelled))
 
     def explain(self, text: str) -> dict[str, tuple[str, str]]:
         """{list: (language, phrase)} for every list that matches: for editors and tuning."""
-        message = words(text)
-        out = {}
-        for lang, kinds in self.lists.items():
-            for kind, phrases in kinds.items():
-                source = phrases.match(message)
-                if source is not None and kind not in out:
-                    out[kind] = (lang, source)
+        out: dict[str, tuple[str, str]] = {}
+        for (lang, kind), source in self.index.hits(words(text)).items():
+            out.setdefault(kind, (lang, source))
         return out

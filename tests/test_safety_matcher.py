@@ -49,3 +49,22 @@ def test_question_about_violence_is_flagged_for_the_dialogue():
 def test_digits_are_not_squeezed():
     m = SafetyMatcher({"en": {"danger": ["112"], "trafficking": [], "not_danger": []}})
     assert m.assess("112!").danger and not m.assess("room 12").danger
+
+
+def test_gaps_typos_and_categories():
+    m = SafetyMatcher({"en": {"trafficking": ["tak* .. passport"], "crisis": ["kill myself"],
+                              "sexual_violence": ["raped me"], "danger": ["help me"],
+                              "not_crisis": ["kill time"]}})
+    assert m.assess("they have taken away my passport").trafficking          # a gap of up to 3 words
+    assert not m.assess("they have taken my money, my phone and my passport").trafficking   # 5 words apart
+    assert m.assess("he took my pasport").trafficking is False               # "took" is no "tak*" ...
+    assert m.assess("they take my pasport").trafficking                      # ... one typo in a long word is fine
+    assert m.assess("i want to kll myself").crisis is False                  # short words: no typo allowed
+    assert m.assess("a client raped me").answers == ["report_sexual_violence"]
+    assert not m.assess("he trapped me in a bad contract").sexual_violence    # no typo in the first letter
+    assert m.assess("i could kill myself, i forgot to kill time").cancelled == ("crisis",)
+
+
+def test_explain_names_the_list_and_phrase():
+    m = SafetyMatcher({"pl": {"crisis": ["nie chce .. zyc"]}})
+    assert m.explain("nie chcę już żyć") == {"crisis": ("pl", "nie chce .. zyc")}

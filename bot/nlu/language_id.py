@@ -38,6 +38,20 @@ def examples(data: Path, languages: Optional[Iterable[str]] = None) -> list[tupl
     return pairs
 
 
+def own_language(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The examples that say something about their language. The training data deliberately has
+    the same words in several languages' folders ("hola", "bye", "english please", "zorgverzekering":
+    people write them in any language), which teaches the intent; for the language they are noise.
+    A text claimed by two languages is left out, and so is one made only of Dutch terms and names."""
+    from bot.language import count_words, without_dutch_terms
+
+    claims: dict[str, set] = {}
+    for text, lang in pairs:
+        claims.setdefault(fold(text).strip(" ?!.,"), set()).add(lang)
+    return [(text, lang) for text, lang in pairs
+            if len(claims[fold(text).strip(" ?!.,")]) == 1 and count_words(without_dutch_terms(text)) > 0]
+
+
 class LanguageId:
     """Probabilities of the supported languages for one message (its own words only: the caller
     removes Dutch terms and organisation names first)."""
@@ -52,7 +66,11 @@ class LanguageId:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        # every question also without diacritics: that is how many users type
+        from bot.language import without_dutch_terms
+
+        # what detect() classifies: the writer's own words, without Dutch terms and names; and
+        # every question also without diacritics, as many users type
+        pairs = [(without_dutch_terms(text), lang) for text, lang in own_language(pairs)]
         texts = [t for text, _ in pairs for t in (text.lower(), fold(text))]
         labels = [lang for _, lang in pairs for _ in (0, 1)]
         pipeline = make_pipeline(
