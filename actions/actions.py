@@ -21,7 +21,7 @@ from bot.language import Detection
 FORGET_SLOT = "forget_requested"   # read by bot.trackers (kept free of Rasa-server imports here)
 
 logger = logging.getLogger(__name__)
-SETTINGS = settings()
+SETTINGS = settings().check()   # production: the action server refuses to start without the secret
 _store: Optional[KnowledgeStore] = None
 
 

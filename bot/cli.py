@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from bot.config import ConfigError, Env
 from bot.paths import LOCALES, ROOT
+
+ENV = Env()
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -218,13 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("run", help="start the assistant and chat in the terminal")
-    p.add_argument("--port", type=int, default=int(os.environ.get("BOT_RASA_PORT", 5005)))
-    p.add_argument("--action-port", type=int, default=int(os.environ.get("BOT_ACTION_PORT", 5055)))
+    p.add_argument("--port", type=int, default=ENV.whole("BOT_RASA_PORT", 5005, minimum=1))
+    p.add_argument("--action-port", type=int, default=ENV.whole("BOT_ACTION_PORT", 5055, minimum=1))
     p.add_argument("--no-chat", action="store_true", help="only serve the REST channel")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="the fieldworker demo: a web chat on http://127.0.0.1:8000 (docs/demo.md)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("BOT_DEMO_PORT", 8000)))
+    p.add_argument("--port", type=int, default=ENV.whole("BOT_DEMO_PORT", 8000, minimum=1))
     p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
     p.set_defaults(func=cmd_demo)
 
@@ -256,10 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("review-desk", help="review answers in a browser on http://127.0.0.1:8001 "
                                           "(docs/editing-content.md); never expose it beyond this machine")
-    p.add_argument("--port", type=int, default=int(os.environ.get("BOT_REVIEW_PORT", 8001)))
+    p.add_argument("--port", type=int, default=ENV.whole("BOT_REVIEW_PORT", 8001, minimum=1))
     p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
-    p.add_argument("--locales", default=os.environ.get("BOT_LOCALES_DIR") or str(LOCALES))
-    p.add_argument("--catalog", default=os.environ.get("BOT_CATALOG") or str(ROOT.parent / "shared" / "catalog.yml"),
+    p.add_argument("--locales", default=ENV.text("BOT_LOCALES_DIR") or str(LOCALES))
+    p.add_argument("--catalog", default=ENV.text("BOT_CATALOG") or str(ROOT.parent / "shared" / "catalog.yml"),
                    help="the answer catalog (question, must_say, sources, careful)")
     p.set_defaults(func=cmd_review_desk)
 
@@ -274,5 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except ConfigError as err:   # a wrong setting: say which and how to fix it, no traceback
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2

@@ -1,38 +1,102 @@
-"""Settings from the environment, read in one place.
+"""Configuration, read in one place: every setting is an environment variable read through
+:class:`Env`, which says which variable was wrong, what was wrong and how to fix it.
 
-Everything a deployment may change is an environment variable; the defaults are the embedded,
-laptop-friendly set-up (in-memory tracker, unreviewed answers served, short retention).
+The defaults are the embedded, laptop-friendly set-up (in-memory tracker, unreviewed answers
+served, servers on 127.0.0.1). `BOT_ENV=production` makes every process refuse to start without
+the pseudonym secret (:meth:`Settings.check`).
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Optional, Sequence
 
-from bot.paths import LOCALES
+from bot.paths import LOCALES, ROOT
 
 #: The languages the assistant speaks, in menu order.
 LANGUAGES: tuple[str, ...] = ("nl", "en", "es", "pl", "ro")
 #: Used only when nothing at all tells us the user's language (e.g. an emergency cry "112").
 FALLBACK_LANGUAGE = "en"
+SECRET_ENV = "BOT_ID_SECRET"
+SECRET_MIN_CHARS = 16
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-def _env_number(name: str, default: float, kind: type = float):
-    """A number from the environment, with an error that names the variable."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return kind(raw)
-    except ValueError as err:
-        raise SystemExit(f"{name} must be a {'whole ' if kind is int else ''}number, got {raw!r}") from err
+class ConfigError(Exception):
+    """A setting is missing or wrong. The message names the variable, says what was wrong and how
+    to fix it; `python -m bot` prints it and exits with status 2."""
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+class Env:
+    """Typed access to the environment (or any mapping, for tests)."""
+
+    def __init__(self, environ: Optional[Mapping[str, str]] = None) -> None:
+        self.environ = os.environ if environ is None else environ
+
+    def raw(self, name: str) -> Optional[str]:
+        value = self.environ.get(name)
+        return None if value is None or not value.strip() else value.strip()
+
+    def text(self, name: str, default: str = "") -> str:
+        return self.raw(name) or default
+
+    def number(self, name: str, default: float, minimum: float = 0.0) -> float:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}; for example {name}={default:g}") from None
+        if value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+        return value
+
+    def whole(self, name: str, default: int, minimum: int = 0) -> int:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or int(raw) < minimum:
+            raise ConfigError(f"{name} must be a whole number of at least {minimum}, got {raw!r}; "
+                              f"for example {name}={default}")
+        return int(raw)
+
+    def flag(self, name: str, default: bool) -> bool:
+        """true/false, yes/no, on/off or 1/0; anything else is an error, never a silent False."""
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        if raw.lower() in _TRUE | _FALSE:
+            return raw.lower() in _TRUE
+        raise ConfigError(f"{name} must be true or false, got {raw!r}; for example {name}={str(default).lower()}")
+
+    def choice(self, name: str, default: str, choices: Sequence[str]) -> str:
+        raw = (self.raw(name) or default).lower()
+        if raw not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        return raw
+
+    def require(self, hints: Mapping[str, str], footer: str) -> dict[str, str]:
+        """The values of required variables (variable -> where to find its value); every missing
+        one is reported at once, each with its hint."""
+        values = {name: self.text(name) for name in hints}
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            raise ConfigError("\n".join([f"{name} is not set: {hints[name]}." for name in missing] + [footer]))
+        return values
+
+    def address(self, name: str, default: str) -> tuple[str, int]:
+        """`host:port` (also `[::1]:8080`), with an error naming the variable."""
+        return listen_address(name, self.text(name, default), default)
+
+
+def listen_address(name: str, value: str, example: str = "127.0.0.1:8080") -> tuple[str, int]:
+    """`host:port` (also `[::1]:8080`) from the variable `name`, with an error naming it."""
+    host, _, port = value.strip().rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name} must be host:port, e.g. {example}, got {value!r}")
+    return host.strip("[]"), int(port)
 
 
 @dataclass(frozen=True)
@@ -48,29 +112,58 @@ class Settings:
     locales: Path
     safety_model_threshold: float = 0.4
     max_events: int = 60
+    env: str = "embedded"
+    id_secret: str = ""
+    usage_file: str = ""
+    endpoints: str = "endpoints.yml"
+    host: str = "127.0.0.1"
 
     @property
     def retention_text(self) -> str:
         """The retention as users read it: "24", or "1.5" for a fraction."""
         return f"{self.retention_hours:g}"
 
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
 
-def settings() -> Settings:
+    def check(self) -> "Settings":
+        """Refuse to start a production process without the pseudonym secret (every replica and
+        gateway needs the same one, or conversations split and ids could be guessed)."""
+        if self.id_secret and len(self.id_secret) < SECRET_MIN_CHARS:
+            raise ConfigError(f"{SECRET_ENV} must be at least {SECRET_MIN_CHARS} characters; "
+                              "create one with `openssl rand -hex 32`")
+        if self.production and not self.id_secret:
+            raise ConfigError(f"{SECRET_ENV} is not set. In production (BOT_ENV=production) every replica and "
+                              "gateway needs the same secret to pseudonymise user ids. Create one with "
+                              "`openssl rand -hex 32` and set it in the environment of every process.")
+        return self
+
+
+def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+    env = Env(environ)
     return Settings(
         # How long a conversation is kept; the privacy answer states this same value.
-        retention_hours=_env_number("BOT_RETENTION_HOURS", 24.0),
-        serve_unreviewed=_env_bool("BOT_SERVE_UNREVIEWED", True),
+        retention_hours=env.number("BOT_RETENTION_HOURS", 24.0, minimum=0.0001),
+        serve_unreviewed=env.flag("BOT_SERVE_UNREVIEWED", True),
         # A question longer than this gets a kind "please ask in one or two sentences".
-        max_message_chars=_env_number("BOT_MAX_MESSAGE_CHARS", 1000, int),
+        max_message_chars=env.whole("BOT_MAX_MESSAGE_CHARS", 1000, minimum=1),
         # Channels cut text to this before it reaches the NLU model (bounded work per message).
-        channel_max_chars=_env_number("BOT_CHANNEL_MAX_CHARS", 5000, int),
-        rasa_url=os.environ.get("BOT_RASA_URL", "http://127.0.0.1:5005"),
-        rasa_timeout_s=_env_number("BOT_RASA_TIMEOUT_S", 10.0),
+        channel_max_chars=env.whole("BOT_CHANNEL_MAX_CHARS", 5000, minimum=1),
+        rasa_url=env.text("BOT_RASA_URL", "http://127.0.0.1:5005"),
+        rasa_timeout_s=env.number("BOT_RASA_TIMEOUT_S", 10.0, minimum=0.1),
         # The knowledge files; tests and staging point this at a copy.
-        locales=Path(os.environ.get("BOT_LOCALES_DIR") or LOCALES),
+        locales=Path(env.text("BOT_LOCALES_DIR") or LOCALES),
         # The model's confidence in a safety intent (emergency, crisis...) that puts its answer
         # first even when the phrase lists did not match (docs/benchmarks.md, safety).
-        safety_model_threshold=_env_number("BOT_SAFETY_MODEL_THRESHOLD", 0.4),
+        safety_model_threshold=env.number("BOT_SAFETY_MODEL_THRESHOLD", 0.4),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
-        max_events=_env_number("BOT_MAX_EVENTS", 60, int),
+        max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),
+        env=env.choice("BOT_ENV", "embedded", ("embedded", "production")),
+        id_secret=env.text(SECRET_ENV),
+        # Usage counts per day and answer (bot/usage.py); "off" counts nothing.
+        usage_file=env.text("BOT_USAGE_FILE", str(ROOT / ".rasa" / "usage.json")),
+        endpoints=env.text("BOT_ENDPOINTS", "endpoints.yml"),
+        # The interface every server of this project listens on.
+        host=env.text("BOT_HOST", "127.0.0.1"),
     )

@@ -5,11 +5,11 @@ Two steps, one entry point each:
 1. :func:`detect` (run by the NLU pipeline, so once per message; the result travels to the actions
    as `detected_language` in the parse data): what the message alone says. It uses
    - the project's own classifier (:mod:`bot.nlu.language_id`, char n-grams trained on the
-     training questions of every language: good at short, diacritic-free, mixed messages) for
-     which of the five languages it is, and
-   - lingua, built for the five languages plus "decoys" (German, Portuguese, Czech...), only to
-     recognise a clear sentence in another language as *unsupported* instead of forcing it into
-     Spanish (the classifier knows only the five), and a script check for Thai, Arabic, Cyrillic;
+     training questions of every language: good at short, diacritic-free, mixed messages), with a
+     sixth class for sentences in twenty other languages, so a Portuguese or Czech question is
+     *unsupported* instead of forced into Spanish; and a script check for Thai, Arabic, Cyrillic;
+   - lingua (five languages plus "decoys": German, Portuguese, Czech...), to name an unsupported
+     language, and alone when a model was trained without the classifier;
    after removing Dutch official terms and organisation names (`locales/terms.yml`), which say
    nothing about the writer's language ("czy potrzebuję zorgverzekering", "ce este CoMensha").
 2. :func:`decide` (run by the dialogue): the language to answer in, from the detection, the
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Optional
 
 from bot.config import LANGUAGES
+from bot.nlu.language_id import OTHER
 from bot.paths import LOCALES
 from bot.text import fold
 
@@ -40,8 +41,9 @@ DECOYS: tuple[str, ...] = ("de", "fr", "it", "pt", "tr", "ru", "uk", "bg", "hu",
 SURE_CONFIDENCE = 0.6         # classifier probability for a message of 2+ words to be sure
 SINGLE_WORD_CONFIDENCE = 0.8  # one word must be nearly unambiguous to be sure
 GUESS_CONFIDENCE = 0.35       # below this a one-word message has no language signal at all ("ok")
-UNSUPPORTED_CONFIDENCE = 0.5  # lingua's score for a decoy, in a message of 3+ words ...
-UNSUPPORTED_UNLESS = 0.95     # ... unless the classifier is this sure of one of the five
+OTHER_CONFIDENCE = 0.5        # the classifier's "other" class, in a message of 2+ words
+OTHER_MIN_WORDS = 2
+UNSUPPORTED_CONFIDENCE = 0.5  # without the classifier: lingua's score for a decoy, 3+ words
 UNSUPPORTED_MIN_WORDS = 3
 SWITCH_MIN_WORDS = 3          # fewer words never switch an established language
 
@@ -141,27 +143,37 @@ def _lingua_scores(text: str) -> dict[str, float]:
     return {v.language.iso_code_639_1.name.lower(): v.value for v in values}
 
 
-def _unsupported(text: str, words: int, classifier_best: float) -> Optional[str]:
-    """A decoy language lingua is sure of, in a real sentence, that the classifier does not
-    clearly place in one of the five."""
-    if words < UNSUPPORTED_MIN_WORDS:
-        return None
+def _name_of_other(text: str) -> str:
+    """lingua's name for a language we do not speak ("und" when it names one of the five)."""
     scores = _lingua_scores(text)
     decoy = max(DECOYS, key=lambda code: scores.get(code, 0.0))
-    score = scores.get(decoy, 0.0)
-    if score >= UNSUPPORTED_CONFIDENCE and classifier_best < UNSUPPORTED_UNLESS:
+    return decoy if scores.get(decoy, 0.0) > 0 else "und"
+
+
+def _unsupported_by_lingua(scores: Mapping[str, float], words: int) -> Optional[str]:
+    """Without the classifier: a decoy language lingua is sure of, in a real sentence."""
+    decoy = max(DECOYS, key=lambda code: scores.get(code, 0.0))
+    if words >= UNSUPPORTED_MIN_WORDS and scores.get(decoy, 0.0) >= UNSUPPORTED_CONFIDENCE:
         return decoy
     return None
 
 
-def supported_scores(text: str, classifier: Optional["LanguageId"]) -> dict[str, float]:
-    """One score per supported language: the classifier's probabilities, or lingua's share of the
-    five when no classifier was trained (an old model)."""
+def _scores(text: str, words: int, classifier: Optional["LanguageId"]) -> tuple[dict[str, float], Optional[str]]:
+    """A score per supported language, and the unsupported language if the message is in one: from
+    the classifier, or from lingua when a model was trained without it."""
     if classifier is not None:
-        return classifier.probabilities(text)
-    scores = _lingua_scores(text)
-    mass = sum(scores.get(code, 0.0) for code in LANGUAGES)
-    return {code: (scores.get(code, 0.0) / mass if mass else 0.0) for code in LANGUAGES}
+        scores = classifier.probabilities(text)
+        other = scores.pop(OTHER, 0.0)
+        if other >= OTHER_CONFIDENCE and words >= OTHER_MIN_WORDS:
+            return scores, _name_of_other(text)
+        # which of the five, for a message that is not another language ("ola", "servus" are also
+        # Portuguese and German, but alone they do not make a Portuguese or German sentence)
+        mass = sum(scores.values()) or 1.0
+        return {code: value / mass for code, value in scores.items()}, None
+    lingua = _lingua_scores(text)
+    mass = sum(lingua.get(code, 0.0) for code in LANGUAGES)
+    scores = {code: (lingua.get(code, 0.0) / mass if mass else 0.0) for code in LANGUAGES}
+    return scores, _unsupported_by_lingua(lingua, words)
 
 
 def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
@@ -178,10 +190,9 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     if _mostly_other_script(own):
         top = max(_lingua_scores(own).items(), key=lambda item: item[1], default=("und", 0.0))[0]
         return Detection(None, 0.0, words, unsupported=top if top not in LANGUAGES else "und")
-    scores = supported_scores(own, classifier)
+    scores, unsupported = _scores(own, words, classifier)
     guess = max(scores, key=scores.get)
     confidence = scores[guess]
-    unsupported = _unsupported(own, words, confidence if classifier is not None else 0.0)
     if unsupported:
         return Detection(None, 0.0, words, unsupported=unsupported)
     if words == 1 and confidence < GUESS_CONFIDENCE:

@@ -9,27 +9,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 import secrets
 
-SECRET_ENV = "BOT_ID_SECRET"
+from bot.config import SECRET_ENV, ConfigError, settings
 
-
-class MissingSecret(SystemExit):
-    pass
+MissingSecret = ConfigError   # the name older code and tests use
+__all__ = ["SECRET_ENV", "MissingSecret", "pseudonymise"]
 
 
 @functools.lru_cache(maxsize=1)
 def _secret() -> bytes:
-    value = os.environ.get(SECRET_ENV, "")
-    if value:
-        if len(value) < 16:
-            raise MissingSecret(f"{SECRET_ENV} must be at least 16 characters (use: openssl rand -hex 32)")
-        return value.encode()
-    if os.environ.get("BOT_ENV", "embedded") == "production":
-        raise MissingSecret(
-            f"{SECRET_ENV} is not set. In production every replica and gateway needs the same secret "
-            f"to pseudonymise user ids. Create one with `openssl rand -hex 32` and set it in the environment.")
+    """The configured secret (production refuses to run without one, see Settings.check)."""
+    configured = settings().check().id_secret
+    if configured:
+        return configured.encode()
     # Embedded/demo: a fresh secret per process; conversations do not survive a restart anyway.
     return secrets.token_bytes(32)
 

@@ -112,6 +112,12 @@ def _keep_action_server_connections() -> None:
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
+    from bot.config import ConfigError, settings
+
+    try:
+        settings().check()   # production: no start without the pseudonym secret
+    except ConfigError as err:
+        sys.exit(f"configuration error: {err}")
     apply()
     sys.argv[0] = "rasa"
     rasa_main()

@@ -22,6 +22,7 @@ from typing import Iterator, Optional
 
 import yaml
 
+from bot.config import settings
 from bot.paths import CREDENTIALS, ENDPOINTS, ROOT
 from bot.training import rasa_env
 
@@ -104,7 +105,8 @@ def action_server(port: Optional[int] = None, log_dir: Optional[Path] = None,
     port = port or free_port()
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = {**rasa_env(), **(extra_env or {})}
+    # rasa_sdk listens on SANIC_HOST (its default: every interface); ours is 127.0.0.1 (BOT_HOST)
+    env = {**rasa_env(), "SANIC_HOST": settings().host, **(extra_env or {})}
     process = _spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                      log_dir / "actions.log", env)
     try:
@@ -160,14 +162,14 @@ def rasa_server(model: Path, action_url: str, rasa_port: Optional[int] = None, l
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {**rasa_env(), **(extra_env or {})}
-    source = endpoints_file or ROOT / (os.environ.get("BOT_ENDPOINTS") or ENDPOINTS)
+    source = endpoints_file or ROOT / (settings().endpoints or ENDPOINTS)
     config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     config["action_endpoint"] = {**(config.get("action_endpoint") or {}), "url": action_url}
     endpoints = log_dir / f"{name}-endpoints.yml"
     endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
     log = log_dir / f"{name}.log"
     rasa = _spawn([sys.executable, "-m", rasa_module, "run", "--model", str(model),
-                   "--interface", "127.0.0.1", "--port", str(rasa_port),
+                   "--interface", settings().host, "--port", str(rasa_port),
                    "--credentials", str(CREDENTIALS), "--endpoints", str(endpoints)]
                   + (["--enable-api", "--auth-token", api_token] if api_token else []), log, env)
     try:

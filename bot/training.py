@@ -24,7 +24,7 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     found = []
     for path in paths:
         if path.is_dir():
-            found += [p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml", ".py"}]
+            found += [p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml", ".py", ".txt"}]
         elif path.is_file():
             found.append(path)
     return sorted(found)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
-import os
 from pathlib import Path
 from typing import Iterable, Optional
 
+from bot.config import settings
 from bot.paths import ROOT
 
 DEFAULT_FILE = ROOT / ".rasa" / "usage.json"
@@ -24,7 +24,7 @@ OFF = "off"
 
 def usage_file() -> Optional[Path]:
     """Where counts are kept, or None when counting is switched off."""
-    configured = os.environ.get("BOT_USAGE_FILE") or str(DEFAULT_FILE)
+    configured = settings().usage_file or str(DEFAULT_FILE)
     return None if configured.strip().lower() == OFF else Path(configured)
 
 

@@ -272,6 +272,14 @@ def test_the_page_endpoints_refuse_bad_requests_and_set_a_strict_policy(demo):
             assert error.code == 404, path
 
 
+def test_every_server_of_the_demo_listens_on_127_0_0_1_only(demo):
+    from bench.processes import listening
+
+    sockets = listening({demo.process.pid} | descendants(demo.process.pid))
+    assert len(sockets) >= 3, sockets   # the page, Rasa and the action server
+    assert {address for address, _ in sockets} == {"127.0.0.1"}, sockets
+
+
 def test_ctrl_c_stops_everything_and_nothing_is_left(demo):
     # last in this module: it stops the shared demo
     started = descendants(demo.process.pid)

@@ -30,7 +30,7 @@ from typing import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Option
 import httpx
 
 from bot import knowledge as knowledge_module
-from bot.config import settings
+from bot.config import ConfigError, listen_address, settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,28 +38,6 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 # ---------------------------------------------------------------------------------- configuration
-class ConfigError(SystemExit):
-    """A configuration problem; the message names the variable and says how to fix it."""
-
-
-def require(environ: Mapping[str, str], hints: Mapping[str, str], footer: str) -> dict[str, str]:
-    """The values of the required variables `hints` names (variable -> where to find its value).
-    Every missing one is reported at once, each with its hint."""
-    values = {name: environ.get(name, "").strip() for name in hints}
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        raise ConfigError("\n".join([f"{name} is not set: {hints[name]}." for name in missing] + [footer]))
-    return values
-
-
-def listen_address(name: str, value: str, example: str = "127.0.0.1:8080") -> tuple[str, int]:
-    """`host:port` (also `[::1]:8080`) from the variable `name`, with an error naming it."""
-    host, _, port = value.strip().rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"{name} must be host:port, e.g. {example}, got {value!r}")
-    return host.strip("[]"), int(port)
-
-
 def content_store() -> knowledge_module.KnowledgeStore:
     """The texts every gateway renders (group notice, list label, not-working text), from the
     configured folder; edits are picked up while the gateway runs."""

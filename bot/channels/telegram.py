@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, Optional
@@ -32,12 +31,12 @@ from telegram.ext import (
 )
 
 from bot.channels.gateway import (
-    ConfigError, InOrder, Seen, content_store, listen_address, log_failure, quiet_http_logs, setup_logging,
+    InOrder, Seen, content_store, log_failure, quiet_http_logs, setup_logging,
     until_stopped,
 )
 from bot.channels.relay import RasaRelay
 from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, register_commands, send_replies, typing
-from bot.config import FALLBACK_LANGUAGE, LANGUAGES, settings
+from bot.config import FALLBACK_LANGUAGE, LANGUAGES, ConfigError, Env, settings
 from bot.knowledge import KnowledgeError, KnowledgeStore
 from bot.privacy import pseudonymise
 
@@ -80,23 +79,21 @@ class TelegramConfig:
 
     @classmethod
     def from_env(cls) -> TelegramConfig:
-        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+        env = Env()
+        token = env.text("TELEGRAM_BOT_TOKEN")
         if not token:
             raise ConfigError(NO_TOKEN)
-        mode = os.environ.get("TELEGRAM_MODE", "polling").strip().lower() or "polling"
-        if mode not in ("polling", "webhook"):
-            raise ConfigError(f"TELEGRAM_MODE must be 'polling' or 'webhook', got {mode!r}")
-        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+        mode = env.choice("TELEGRAM_MODE", "polling", ("polling", "webhook"))
+        secret = env.text("TELEGRAM_WEBHOOK_SECRET")
         if mode == "webhook" and not _SECRET.match(secret):
             raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set in webhook mode: 16-256 characters "
                               "A-Z a-z 0-9 _ - (create one with: openssl rand -hex 32)")
-        host, port = listen_address("TELEGRAM_LISTEN", os.environ.get("TELEGRAM_LISTEN", "127.0.0.1:8443"),
-                                    "127.0.0.1:8443")
-        base = settings()
+        host, port = env.address("TELEGRAM_LISTEN", "127.0.0.1:8443")
+        base = settings().check()
         return cls(token=token, mode=mode, webhook_secret=secret,
-                   webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+                   webhook_url=env.text("TELEGRAM_WEBHOOK_URL"),
                    listen_host=host, listen_port=port,
-                   api_base=os.environ.get("TELEGRAM_API_BASE", "").strip(),
+                   api_base=env.text("TELEGRAM_API_BASE"),
                    rasa_url=base.rasa_url, rasa_timeout_s=base.rasa_timeout_s)
 
 

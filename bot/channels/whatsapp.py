@@ -17,7 +17,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
@@ -25,14 +24,14 @@ from typing import Optional
 from aiohttp import web
 
 from bot.channels.gateway import (
-    ConfigError, InOrder, Seen, content_store, listen_address, log_failure, quiet_http_logs, require,
+    InOrder, Seen, content_store, log_failure, quiet_http_logs,
     setup_logging, until_stopped,
 )
 from bot.channels.meta_graph import API_BASE, GraphAPI
 from bot.channels.relay import RasaRelay
 from bot.channels.whatsapp_commands import CommandWords
 from bot.channels.whatsapp_messages import Incoming, list_label, parse_notification, relay_message, render, signature_ok
-from bot.config import settings
+from bot.config import ConfigError, Env, settings
 from bot.knowledge import Knowledge, KnowledgeError, KnowledgeStore
 from bot.privacy import pseudonymise
 
@@ -71,13 +70,14 @@ class WhatsAppConfig:
 
     @classmethod
     def from_env(cls) -> WhatsAppConfig:
-        values = require(os.environ, REQUIRED, "See docs/whatsapp.md.")
-        host, port = listen_address("WHATSAPP_LISTEN", os.environ.get("WHATSAPP_LISTEN", "127.0.0.1:8080"))
-        base = settings()
+        env = Env()
+        values = env.require(REQUIRED, "See docs/whatsapp.md.")
+        host, port = env.address("WHATSAPP_LISTEN", "127.0.0.1:8080")
+        base = settings().check()
         return cls(verify_token=values["WHATSAPP_VERIFY_TOKEN"], app_secret=values["WHATSAPP_APP_SECRET"],
                    access_token=values["WHATSAPP_ACCESS_TOKEN"],
                    phone_number_id=values["WHATSAPP_PHONE_NUMBER_ID"],
-                   api_base=os.environ.get("WHATSAPP_API_BASE", "").strip() or API_BASE,
+                   api_base=env.text("WHATSAPP_API_BASE") or API_BASE,
                    listen_host=host, listen_port=port,
                    rasa_url=base.rasa_url, rasa_timeout_s=base.rasa_timeout_s)
 

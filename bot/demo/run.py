@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot import services
 from bot.channels.relay import RasaRelay
-from bot.config import settings
+from bot.config import Env, settings
 from bot.demo.server import create_app
 from bot.privacy import SECRET_ENV
 
@@ -28,7 +28,7 @@ HOST = "127.0.0.1"
 
 def demo_env() -> dict[str, str]:
     """Environment of the demo's action server and Rasa: store nothing."""
-    return {"BOT_USAGE_FILE": "off", SECRET_ENV: os.environ.get(SECRET_ENV) or secrets.token_hex(32)}
+    return {"BOT_USAGE_FILE": "off", SECRET_ENV: settings().id_secret or secrets.token_hex(32)}
 
 
 async def serve_page(rasa_url: str, port: int, open_browser: bool) -> None:
@@ -61,7 +61,7 @@ def run(model: Path, port: int, open_browser: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="bot-demo-") as logs:
         print("demo: starting the assistant (about 30 s)...", flush=True)
         with services.running(model, log_dir=Path(logs), extra_env=env,
-                              api_token=os.environ.get("BOT_DEMO_API_TOKEN")) as assistant:
+                              api_token=Env().text("BOT_DEMO_API_TOKEN") or None) as assistant:
             print(f"demo: the assistant's REST channel is {assistant.webhook}", flush=True)
             asyncio.run(serve_page(assistant.url, port, open_browser))
     print("demo: stopped; nothing was kept.", flush=True)

@@ -2,9 +2,10 @@
 
 lingua alone is not enough for what users send here: short, diacritic-free, mixed messages full of
 Dutch terms and organisation names. About 10,000 training questions of known language, in exactly
-this domain, are a better signal: a character 1-4-gram logistic regression over them. It knows only
-the five supported languages, so lingua keeps the job of spotting Portuguese or Czech
-(:func:`bot.language.detect` combines the two).
+this domain, are a better signal: a character 1-4-gram logistic regression over them. A sixth
+class, "other", learns from sentences in twenty languages the assistant does not speak
+(`data/other_languages.txt`), so a Portuguese or Czech question is recognised as such instead of
+being placed in the nearest of the five (:func:`bot.language.detect`).
 
 Trained together with the NLU model (by :class:`bot.nlu.tokenizer.LanguageAwareTokenizer`) and
 stored inside it; training takes a few seconds, a prediction well under a millisecond.
@@ -12,6 +13,7 @@ stored inside it; training takes a few seconds, a prediction well under a millis
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -20,6 +22,22 @@ import yaml
 from bot.text import fold
 
 MODEL_FILE = "language_id.pkl"
+_NOT_LETTERS = re.compile(r"[\W\d_]+", re.UNICODE)
+
+
+def letters(text: str) -> str:
+    """Lowercase words only: "Hallo?!" and "hallo" are one greeting to this classifier."""
+    return _NOT_LETTERS.sub(" ", text.lower()).strip()
+OTHER = "other"   # the class of every language the assistant does not speak
+
+
+def other_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, "other") for each `code<TAB>sentence` line of data/other_languages.txt."""
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [(line.split("\t", 1)[1].strip(), OTHER) for line in lines
+            if line.strip() and not line.startswith("#") and "\t" in line]
 
 
 def examples(data: Path, languages: Optional[Iterable[str]] = None) -> list[tuple[str, str]]:
@@ -71,7 +89,7 @@ class LanguageId:
         # what detect() classifies: the writer's own words, without Dutch terms and names; and
         # every question also without diacritics, as many users type
         pairs = [(without_dutch_terms(text), lang) for text, lang in own_language(pairs)]
-        texts = [t for text, _ in pairs for t in (text.lower(), fold(text))]
+        texts = [t for text, _ in pairs for t in (letters(text), letters(fold(text)))]
         labels = [lang for _, lang in pairs for _ in (0, 1)]
         pipeline = make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), min_df=2, sublinear_tf=True,
@@ -84,7 +102,7 @@ class LanguageId:
     def probabilities(self, text: str) -> dict[str, float]:
         if not text.strip():
             return {}
-        row = self.pipeline.predict_proba([text.lower()])[0]
+        row = self.pipeline.predict_proba([letters(text)])[0]
         return {lang: float(p) for lang, p in zip(self.languages, row)}
 
     def save(self, folder: Path) -> None:

@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import language
 from bot.nlu import lemmas
-from bot.nlu.language_id import LanguageId, examples
+from bot.nlu.language_id import LanguageId, examples, other_examples
 
 DETECTED_LANGUAGE = "detected_language"
 TABLES_FILE = "lemmas.json"
@@ -50,6 +50,8 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
             # the training questions per language (one folder per language), relative to the
             # project folder Rasa trains in
             "language_data": "data/nlu",
+            # sentences in languages the assistant does not speak (the classifier's "other")
+            "other_languages": "data/other_languages.txt",
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -62,7 +64,9 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
         self.classifier = classifier
         if config.get("use_language_classifier", True) and classifier is None:
             # trained before the lemma tables: their pruning needs each example's language
-            self.classifier = LanguageId.train(examples(Path(config.get("language_data") or "data/nlu")))
+            self.classifier = LanguageId.train(
+                examples(Path(config.get("language_data") or "data/nlu"))
+                + other_examples(Path(config.get("other_languages") or "data/other_languages.txt")))
         language.detect("warm up the language models", self.classifier)
         lemmas.warm_up()
 
