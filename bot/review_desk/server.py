@@ -20,7 +20,7 @@ from bot import review
 from bot.config import LANGUAGES
 from bot.demo.server import security_headers
 from bot.knowledge import KnowledgeError
-from bot.review_desk import pages
+from bot.review_desk import pages, safety_pages
 from bot.review_desk.model import CAREFUL_CHOICES, Desk
 
 STATIC = Path(__file__).parent / "static"
@@ -100,7 +100,7 @@ async def safety_overview(request: web.Request) -> web.Response:
     k, problem = knowledge_or_page(request)
     if k is None:
         return problem
-    return html(pages.safety_overview(desk, k, await _recall(desk, k)))
+    return html(safety_pages.safety_overview(desk, k, await _recall(desk, k)))
 
 
 async def safety_list(request: web.Request) -> web.Response:
@@ -112,7 +112,7 @@ async def safety_list(request: web.Request) -> web.Response:
     if lang not in LANGUAGES or name not in desk.safety_names(k, lang):
         raise web.HTTPNotFound(text="no such safety list")
     cell = desk.safety_cell(k, lang, name)
-    return html(pages.safety_list(desk, k, cell, await _recall(desk, k), request.query.get("done", "")))
+    return html(safety_pages.safety_list(desk, k, cell, await _recall(desk, k), request.query.get("done", "")))
 
 
 async def post_review(request: web.Request) -> web.StreamResponse:
