@@ -9,16 +9,17 @@ import signal
 import pytest
 
 from bot.channels import gateway
-from bot.channels.gateway import ConfigError, InOrder, Seen, listen_address, require, until_stopped
+from bot.channels.gateway import InOrder, Seen, until_stopped
+from bot.config import ConfigError, Env, listen_address
 
 
 def test_require_names_every_missing_variable_with_its_hint():
     hints = {"A_TOKEN": "where A is found", "B_SECRET": "where B is found", "C_ID": "where C is found"}
     with pytest.raises(ConfigError) as error:
-        require({"A_TOKEN": "x", "B_SECRET": "  "}, hints, "See docs/x.md.")
+        Env({"A_TOKEN": "x", "B_SECRET": "  "}).require(hints, "See docs/x.md.")
     lines = str(error.value).splitlines()
     assert lines == ["B_SECRET is not set: where B is found.", "C_ID is not set: where C is found.", "See docs/x.md."]
-    values = require({"A_TOKEN": " a ", "B_SECRET": "b", "C_ID": "c"}, hints, "")
+    values = Env({"A_TOKEN": " a ", "B_SECRET": "b", "C_ID": "c"}).require(hints, "")
     assert values == {"A_TOKEN": "a", "B_SECRET": "b", "C_ID": "c"}
 
 

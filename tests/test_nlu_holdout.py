@@ -6,12 +6,13 @@ test catches regressions, not noise. Reply language is checked on the same messa
 import pytest
 
 from bot.config import LANGUAGES
-from bot.language import Detection, conversation_language
+from bot.language import Detection, decide
 from bench.holdout import examples
 from tests.conftest import parse_all
 
-INTENT_FLOOR = 0.85
-LANGUAGE_FLOOR = 0.97
+INTENT_FLOOR = 0.93          # measured 97.7-99.1% with the linear classifier (docs/nlu-evaluation.md)
+LANGUAGE_FLOOR = 0.99        # in a conversation
+FIRST_MESSAGE_FLOOR = 0.95   # a first message answered in its own language (best guess included)
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +42,14 @@ def test_reply_language_stays_right_on_held_out_questions(results, lang):
     """
     rows = [(text, p) for intent, text, p in results[lang] if intent != "language"]
     wrong = [text for text, p in rows
-             if conversation_language(lang, Detection.from_dict(p["detected_language"])) != lang]
+             if decide(Detection.from_dict(p["detected_language"]), current=lang).language != lang]
     assert 1 - len(wrong) / len(rows) >= LANGUAGE_FLOOR, f"{lang}: {wrong[:10]}"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_first_message_never_gets_the_wrong_language(results, lang):
-    """As a first message, a question is answered in `lang` or the language choice is offered."""
+def test_a_first_message_is_answered_in_its_own_language(results, lang):
+    """As a first message, a question is answered at once in `lang` (sure, or as the best guess
+    with the language buttons under it)."""
     rows = [(text, p) for intent, text, p in results[lang] if intent != "language"]
-    wrong = [text for text, p in rows
-             if conversation_language(None, Detection.from_dict(p["detected_language"])) not in (lang, None)]
-    assert 1 - len(wrong) / len(rows) >= LANGUAGE_FLOOR, f"{lang}: {wrong[:10]}"
+    wrong = [text for text, p in rows if decide(Detection.from_dict(p["detected_language"])).language != lang]
+    assert 1 - len(wrong) / len(rows) >= FIRST_MESSAGE_FLOOR, f"{lang}: {wrong[:10]}"
