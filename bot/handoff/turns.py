@@ -153,7 +153,9 @@ def _handed_off(turn: Turn, k: Knowledge, out: Outcome, lang: str, step: Optiona
     suggest = intent if turn.kind == "answer" and k.has_answer(intent) and intent not in SAFETY_ANSWERS else None
     relay = Reply("", "handoff_relay", lang, handoff={
         "do": "relay", "safety": [r.answer_id for r in safety], "suggest": suggest})
-    out.replies = safety + [relay]
+    # a photo or voice message: staff are told something came, the user that only text is read
+    media = [r for r in out.replies if r.answer_id == "not_text"]
+    out.replies = safety + media + [relay]
     out.last_answer = safety[-1].answer_id if safety else turn.last_answer
     out.pending_answer = None
     return out
