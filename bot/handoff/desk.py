@@ -183,8 +183,11 @@ class Desk:
 
     async def _refer(self, case: Case) -> None:
         k = self.content.get()
-        await self.delivery.send(case, [r.as_message() for r in turns.referral(k, "unclaimed", case.language)])
-        await self.staff.note(case, "unclaimed", minutes=f"{self.config.claim_timeout_s / 60:g}")
+        result = await self.delivery.send(case, [r.as_message() for r in turns.referral(k, "unclaimed", case.language)])
+        if result == SENT:
+            await self.staff.note(case, "unclaimed", minutes=f"{self.config.claim_timeout_s / 60:g}")
+        else:
+            await self.staff.note(case, "late" if result == LATE else "failed")
 
     async def _delete(self, number: int, thread: int) -> None:
         try:
