@@ -209,7 +209,7 @@ def test_a_polish_whatsapp_user_is_handed_to_staff_in_the_telegram_staff_group(a
             assert card.startswith(staff_text("card", case="1", language="Polski (pl)", channel="WhatsApp",
                                               answers=k().title("help_human", STAFF_LANG), window="")[:60])
             assert k().title("help_human", STAFF_LANG) in card and "WhatsApp: je kunt antwoorden tot" in card
-            assert "23 h 5" in card, "the time left to reply on WhatsApp"
+            assert "(nog 23 u 5" in card, "the time left to reply on WhatsApp"
 
             # the user's question goes to staff (not answered by the bot), with the suggested answer
             before = len(w.graph.sent(number))
@@ -217,7 +217,7 @@ def test_a_polish_whatsapp_user_is_handed_to_staff_in_the_telegram_staff_group(a
             assert len(w.graph.sent(number)) == before, "the bot does not answer while staff have the case"
             relayed, suggestion = w.staff_texts()[-2:]
             assert relayed.startswith(staff_text("user_message", text=private[0]))
-            assert "Nog 23 h 5" in relayed
+            assert "Nog 23 u 5" in relayed
             assert suggestion.startswith(staff_text("suggestion", title=k().title("check_id", STAFF_LANG),
                                                     text=k().answer_text("check_id", STAFF_LANG))[:80])
 

@@ -93,7 +93,8 @@ class StaffChat:
         k = self.content.get()
         when = f"{k.date_text(until.date(), self.language)} {until:%H:%M}"
         minutes = int(left // 60)
-        return self.text(key or "window_whatsapp", until=when, left=f"{minutes // 60} h {minutes % 60:02d} min")
+        duration = self.text("duration", hours=str(minutes // 60), minutes=f"{minutes % 60:02d}")
+        return self.text(key or "window_whatsapp", until=when, left=duration)
 
     def buttons(self, case: Case) -> Optional[InlineKeyboardMarkup]:
         """The card's buttons: Claim (until claimed) and Close; none once closed."""

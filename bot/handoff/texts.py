@@ -20,7 +20,7 @@ USER_KEYS: tuple[str, ...] = (
 BUTTON_KEYS: tuple[str, ...] = ("start", "stop")
 #: What staff read in the staff group, in the staff's language (`staff:` section).
 STAFF_KEYS: tuple[str, ...] = (
-    "topic", "card", "no_answers", "window_whatsapp", "window_telegram", "time_left",
+    "topic", "card", "no_answers", "window_whatsapp", "window_telegram", "time_left", "duration",
     "user_message", "media", "safety", "suggestion", "claimed", "already_claimed", "claim_first",
     "not_claimed", "not_yours", "not_text", "late", "failed", "case_closed", "suggestion_sent",
     "unclaimed", "ended_by_user", "closed_by",
@@ -30,7 +30,7 @@ STAFF_BUTTON_KEYS: tuple[str, ...] = ("claim", "close", "send")
 #: Placeholders a staff text may use (filled in by bot.handoff.staff_chat).
 STAFF_VALUES: frozenset[str] = frozenset({
     "case", "language", "channel", "answers", "window", "staff", "text", "title", "kind", "minutes",
-    "until", "left",
+    "until", "left", "hours",
 })
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("user", USER_KEYS), ("buttons", BUTTON_KEYS), ("staff", STAFF_KEYS), ("staff_buttons", STAFF_BUTTON_KEYS),
