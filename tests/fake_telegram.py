@@ -245,8 +245,8 @@ def staff_callback(chat_id: int, thread: int, user_id: int, data: str, first_nam
              "chat": {"id": chat_id, "type": "supergroup", "title": "Staff", "is_forum": True},
              "message_thread_id": thread, "is_topic_message": True}
     return {"update_id": next(_ids),
-            "callback_query": {"id": f"cq{next(_ids)}", "from": {"id": user_id, "is_bot": False, "first_name": first_name},
-                               "chat_instance": "staff", "data": data, "message": shown}}
+            "callback_query": {"id": f"cq{next(_ids)}", "chat_instance": "staff", "data": data, "message": shown,
+                               "from": {"id": user_id, "is_bot": False, "first_name": first_name}}}
 
 
 #: Non-text contents, as Telegram sends them.

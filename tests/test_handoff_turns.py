@@ -126,7 +126,8 @@ def test_handoff_texts_are_checked_like_every_other_text(tmp_path):
     shutil.copytree(LOCALES, copy)
     path = copy / "ro" / "handoff.yml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("  joined:", "  renamed_joined:").replace("  stop: Înapoi la bot", "  stop: Înapoi la bot, te rog frumos")
+    text = text.replace("  joined:", "  renamed_joined:")
+    text = text.replace("  stop: Înapoi la bot", "  stop: Înapoi la bot, te rog frumos")
     path.write_text(text.replace("{retention_hours}", "{retention_days}"), encoding="utf-8")
     (copy / "es" / "handoff.yml").write_text(
         (copy / "es" / "handoff.yml").read_text(encoding="utf-8").replace("{staff} ya atiende", "Ya atiende"),

@@ -110,7 +110,9 @@ class WhatsAppGateway:
         self.skipped: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
         # live handoff (bot/handoff): this gateway opens cases and relays to the staff group
-        self.handoff = handoff or (handoff_wiring.for_whatsapp(config.handoff, self.content) if config.handoff else None)
+        if handoff is None and config.handoff:
+            handoff = handoff_wiring.for_whatsapp(config.handoff, self.content)
+        self.handoff = handoff
 
     def web_app(self) -> web.Application:
         app = web.Application()
@@ -178,7 +180,8 @@ class WhatsAppGateway:
                 await self.send(incoming, replies, k)
                 if self.handoff:   # after the replies: a safety answer never waits for the staff group
                     contact = Contact(CHANNEL, user, whatsapp_address(incoming.sender))
-                    await self.send(incoming, await self.handoff.act(contact, message, metadata.get("kind"), replies), k)
+                    more = await self.handoff.act(contact, message, metadata.get("kind"), replies)
+                    await self.send(incoming, more, k)
         except Exception as err:  # noqa: BLE001 - logged by type only: messages may quote user data
             log_failure(logger, "whatsapp: answering a message failed", err)
 

@@ -52,7 +52,8 @@ class Hours:
             if not match or match["first"] not in DAYS or (match["last"] or match["first"]) not in DAYS:
                 raise ValueError(f"{part!r} is not like \"mon-fri 09:00-17:00\" (days: {', '.join(DAYS)})")
             first, last = DAYS.index(match["first"]), DAYS.index(match["last"] or match["first"])
-            days = frozenset(range(first, last + 1)) if first <= last else frozenset([*range(first, 7), *range(last + 1)])
+            span = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]   # sun-mon
+            days = frozenset(span)
             start, end = _minute(match["start"]), _minute(match["end"])
             if start >= end:
                 raise ValueError(f"{part!r}: the end must be after the start")

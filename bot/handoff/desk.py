@@ -25,7 +25,9 @@ from typing import Callable, Optional
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters,
+)
 
 from bot import replies
 from bot.channels.gateway import log_failure
@@ -62,8 +64,8 @@ class Desk:
     # ---------------------------------------------------------------------- staff messages
     async def on_message(self, update: Update, context: Context) -> None:
         message = update.message   # edits and service messages (topic created...) are not replies
-        if (message is not None and message.message_thread_id and message.from_user is not None
-                and not filters.StatusUpdate.ALL.check_update(update)):
+        if (message is not None and message.is_topic_message and message.message_thread_id
+                and message.from_user is not None and not filters.StatusUpdate.ALL.check_update(update)):
             try:
                 case = await self.cases.by_thread(message.message_thread_id)
                 if case is not None:   # else: the general topic or a topic of the staff's own
@@ -117,7 +119,8 @@ class Desk:
         name = query.from_user.first_name or query.from_user.username or "?"
         won, holder, state = await self.cases.claim(case.number, query.from_user.id, name)
         if not won:
-            text = self.staff.text("case_closed") if state in ("", CLOSED) else self.staff.text("already_claimed", staff=holder)
+            closed = state in ("", CLOSED)
+            text = self.staff.text("case_closed") if closed else self.staff.text("already_claimed", staff=holder)
             await self._answer(query, text, alert=True)
             return
         await self._answer(query)

@@ -128,7 +128,8 @@ class StaffChat:
                          channel=CHANNEL_NAMES.get(case.channel, case.channel), answers=self.answers(recent),
                          window=self.window(case))
         bot = await self.ready()
-        message = await bot.send_message(self.chat, text, message_thread_id=case.thread, reply_markup=self.buttons(case))
+        message = await bot.send_message(self.chat, text, message_thread_id=case.thread,
+                                         reply_markup=self.buttons(case))
         return message.message_id
 
     async def post_user_message(self, case: Case, text: str, kind: Optional[str], safety: list[str],

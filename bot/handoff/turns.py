@@ -21,7 +21,7 @@ directives `custom.handoff = {"do": ...}`:
 | do | when | with |
 |---|---|---|
 | `open` | the user consented | `language`, `recent` (the last answer ids) |
-| `relay` | a typed message while handed off | `safety` (safety answers sent first), `suggest` (the knowledge base's answer) |
+| `relay` | a typed message while handed off | `safety` (answers sent first), `suggest` (the knowledge base's) |
 | `end` | the user typed a stop word or tapped "back to the bot" | |
 | `forget` | "forget me" was confirmed | |
 """
