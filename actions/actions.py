@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import dialogue, usage
 from bot.config import LANGUAGES, settings
+from bot.handoff import turns as handoff
 from bot.knowledge import Knowledge, KnowledgeStore
 from bot.language import Detection
 
@@ -59,6 +60,7 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
         ranking=tuple(r.get("name") for r in message.get("intent_ranking") or []
                       if isinstance(r, dict) and r.get("name") not in (None, "nlu_fallback")),
         scores=_scores(message),
+        **handoff.turn_fields(metadata, tracker.events),   # live handoff: off unless the gateway says so
     )
 
 

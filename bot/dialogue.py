@@ -14,6 +14,10 @@ The Rasa actions in `actions/` only translate the tracker into a :class:`Turn` a
 4. a first message with no language signal at all gets the five-language choice (the question is
    kept); an unsure one is answered in the best guess, with the language buttons under it;
 5. otherwise the action's own reply.
+
+Live handoff to staff (bot/handoff/turns.py) comes last, on top of these replies: while a person
+from the staff is in the chat, a typed message goes to them instead of getting the bot's answer,
+but a safety answer still comes first.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from typing import Callable, Mapping, Optional
 
 from bot import language, replies
 from bot.config import FALLBACK_LANGUAGE, Settings
+from bot.handoff import turns as handoff
 from bot.knowledge import Knowledge
 from bot.language import Decision, Detection, count_words
 from bot.replies import Reply
@@ -49,6 +54,8 @@ class Turn:
     message_kind: str = "text"         # channels report stickers, photos, voice... (metadata "kind")
     ranking: tuple[str, ...] = ()      # the model's intents, best first (without nlu_fallback)
     scores: Mapping[str, float] = field(default_factory=dict)  # the model's confidence per intent
+    handoff: Optional[str] = None      # live handoff: what the gateway says (bot/handoff/turns.py)
+    recent_answers: tuple[str, ...] = ()  # live handoff: the bot's last answer ids, for staff
 
     @property
     def is_payload(self) -> bool:
@@ -239,4 +246,4 @@ def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
         answered = [r.answer_id for r in out.replies if k.has_answer(r.answer_id)]
         out.pending_answer = answered[-1] if answered else None   # a language tap repeats it
         out.replies.append(replies.language_offer(k, decision.language))
-    return out
+    return handoff.after_turn(turn, k, out)   # live handoff (off unless a gateway says otherwise)

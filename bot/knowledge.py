@@ -17,10 +17,12 @@ from typing import Any, Iterable, Mapping, Optional
 
 from bot import review, yamlfile
 from bot.config import LANGUAGES, Settings
+from bot.handoff import texts as handoff_texts
 from bot.paths import LOCALES
 from bot.safety import CATEGORIES as SAFETY_CATEGORIES
 from bot.safety import LIST_KEYS as SAFETY_LIST_KEYS
 from bot.safety import SafetyMatcher
+from bot.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,7 @@ class Knowledge:
     # (lang, id) -> line in answers.yml; (lang, "safety:<list>") -> line in safety.yml
     lines: dict[tuple[str, str], int] = field(default_factory=dict)
     safety_lists: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # lang -> list -> phrases
+    handoff: dict[str, dict[str, Any]] = field(default_factory=dict)  # lang -> handoff.yml (live handoff)
 
     def review_status(self, answer_id: str, lang: str) -> str:
         return review.status_of(self.reviews.get(lang, {}).get(answer_id), self.answers[lang][answer_id])
@@ -174,6 +177,17 @@ class Knowledge:
 
     def answers_in_topic(self, topic: str) -> list[str]:
         return [m.id for m in self.meta.values() if m.topic == topic]
+
+    # ---------------------------------------------------------- live handoff (handoff.yml)
+    def handoff_text(self, section: str, key: str, lang: str, **extra: str) -> str:
+        """A text of `locales/<lang>/handoff.yml` (section `user`, `buttons`, `staff` or
+        `staff_buttons`), placeholders filled in; the values themselves are never re-read as
+        placeholders, so a user's text passed as `text=` stays as it was written."""
+        return self.render(self.handoff[lang][section][key], **extra)
+
+    def handoff_stop_words(self) -> dict[str, str]:
+        """Every language's words that end a chat with staff, folded (bot.text.words) -> language."""
+        return {" ".join(words(word)): lang for lang in self.handoff for word in self.handoff[lang]["stop_words"]}
 
     @property
     def language_words(self) -> dict[str, dict[str, list]]:
@@ -316,6 +330,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
     ui: dict[str, dict] = {}
     safety_lists: dict[str, dict] = {}
     reviews: dict[str, dict] = {}
+    handoff: dict[str, dict] = {}
     lines: dict[tuple[str, str], int] = {}
     placeholder_sets: dict[tuple[str, str], dict[str, set]] = {}
     renderer = Knowledge(contacts, meta, {}, {}, {}, SafetyMatcher({}), values)
@@ -397,6 +412,9 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                 loader.problem(path, yamlfile.line_of(data, "language_words"),
                                f"language_words has no names for {code!r}")
 
+        # live handoff texts (bot/handoff/texts.py, docs/handoff.md)
+        handoff[lang] = _handoff_texts(loader, lang, contacts, renderer, placeholder_sets)
+
         # safety phrases
         path = loader.root / lang / "safety.yml"
         data = loader.read(path) or {}
@@ -441,7 +459,50 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
         raise KnowledgeError(loader.problems)
     return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher(safety_lists), values,
                      version=_fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines,
-                     safety_lists=safety_lists)
+                     safety_lists=safety_lists, handoff=handoff)
+
+
+def _handoff_texts(loader: _Loader, lang: str, contacts: Mapping, renderer: Knowledge,
+                   placeholder_sets: dict[tuple[str, str], dict[str, set]]) -> dict[str, Any]:
+    """`locales/<lang>/handoff.yml`: every key of bot.handoff.texts, within the channel limits,
+    with the placeholders its section allows, and the words that end a chat with staff."""
+    path = loader.root / lang / handoff_texts.FILE
+    data = loader.read(path) or {}
+    found: dict[str, Any] = {}
+    known = {section for section, _ in handoff_texts.SECTIONS} | {"stop_words"}
+    for key in data:
+        if key not in known:
+            loader.problem(path, yamlfile.line_of(data, key), f"unknown section {key!r}; the sections are: "
+                                                              f"{', '.join(sorted(known))}")
+    for section, keys in handoff_texts.SECTIONS:
+        entries = data.get(section) if isinstance(data.get(section), dict) else {}
+        staff = section.startswith("staff")
+        found[section] = {}
+        for key in keys:
+            text = entries.get(key)
+            line = yamlfile.line_of(entries, key, yamlfile.line_of(data, section))
+            if not isinstance(text, str) or not text.strip():
+                loader.problem(path, line, f"missing translation: {section}.{key}")
+                continue
+            found[section][key] = text
+            allowed = set(handoff_texts.STAFF_VALUES) if staff else {"retention_hours"}
+            placeholders = loader.placeholders(path, line, text, contacts, allowed)
+            placeholder_sets.setdefault(("handoff", f"{section}.{key}"), {})[lang] = placeholders
+            if section.endswith("buttons"):
+                _limit(loader, path, line, f"{section}.{key}", text, BUTTON_TITLE_LIMIT, "button title")
+            elif section == "user":
+                _limit(loader, path, line, f"user.{key}", renderer.render(text), WHATSAPP_BODY_LIMIT,
+                       "WhatsApp interactive body")
+            elif key == "topic":
+                _limit(loader, path, line, "staff.topic", text, handoff_texts.TOPIC_NAME_LIMIT - 40,
+                       "forum topic name (with room for the values)")
+    stop = data.get("stop_words")
+    if not isinstance(stop, list) or not stop or not all(isinstance(w, str) and words(w) for w in stop):
+        loader.problem(path, yamlfile.line_of(data, "stop_words"),
+                       "stop_words must be a list of words that end a chat with staff")
+        stop = []
+    found["stop_words"] = [str(w) for w in stop]
+    return found
 
 
 def _fingerprint(root: Path) -> str:

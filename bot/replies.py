@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from bot.config import LANGUAGES
 from bot.knowledge import MENU_TOPICS, Knowledge, KnowledgeError
@@ -32,11 +32,14 @@ class Reply:
     language: str
     buttons: tuple[tuple[str, str], ...] = field(default=())  # (title, payload)
     safety: Optional[str] = None   # the safety category that put this answer first
+    handoff: Optional[Mapping[str, Any]] = None   # a live-handoff directive for the gateway (bot/handoff/turns.py)
 
     def as_message(self) -> dict:
-        custom = {"answer_id": self.answer_id, "language": self.language}
+        custom: dict[str, Any] = {"answer_id": self.answer_id, "language": self.language}
         if self.safety:
             custom["safety"] = self.safety
+        if self.handoff:
+            custom["handoff"] = dict(self.handoff)
         return {
             "text": self.text,
             "buttons": [{"title": t, "payload": p} for t, p in self.buttons],

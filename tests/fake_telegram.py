@@ -4,7 +4,8 @@ The gateway's tests and benchmark run real python-telegram-bot code against it (
 `base_url` points here), so no test needs the internet or a real bot token. It answers the
 methods the gateway uses with well-formed objects, serves queued updates to `getUpdates`, and
 can be told to fail a method once (e.g. a 429 with `retry_after`). Also: builders for the update
-JSON Telegram sends.
+JSON Telegram sends. For the live handoff's staff group (a supergroup with topics) it creates and
+deletes forum topics and answers the start-up checks as for an administrator bot.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Rights NL", "username":
             "supports_inline_queries": False}
 #: Parameters PTB sends JSON-encoded (other values arrive as plain form strings).
 JSON_PARAMS = {"reply_markup", "commands", "allowed_updates", "scope"}
-INT_PARAMS = {"chat_id", "offset", "limit", "timeout", "message_id"}
+INT_PARAMS = {"chat_id", "offset", "limit", "timeout", "message_id", "message_thread_id", "user_id"}
 #: getUpdates waits at most this long for a new update (Telegram's long poll, shortened).
 LONG_POLL_S = 0.5
 
@@ -54,6 +55,9 @@ class FakeTelegram:
         self._arrived = asyncio.Event()
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._message_ids = itertools.count(1000)
+        self._topic_ids = itertools.count(50)
+        self.topics: dict[int, str] = {}      # open forum topics: message_thread_id -> name
+        self.deleted_topics: list[int] = []
         self._runner: Optional[web.AppRunner] = None
         self.url = ""
 
@@ -122,12 +126,35 @@ class FakeTelegram:
         if method == "getUpdates":
             return await self._get_updates(params.get("offset", 0), params.get("timeout", 0))
         if method == "sendMessage":
+            group = params["chat_id"] < 0
             message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                       "chat": {"id": params["chat_id"], "type": "private"}, "from": BOT_USER,
-                       "text": params["text"]}
+                       "chat": ({"id": params["chat_id"], "type": "supergroup", "title": "Staff", "is_forum": True}
+                                if group else {"id": params["chat_id"], "type": "private"}),
+                       "from": BOT_USER, "text": params["text"]}
             if "reply_markup" in params:
                 message["reply_markup"] = params["reply_markup"]
+            if params.get("message_thread_id"):
+                message.update(message_thread_id=params["message_thread_id"], is_topic_message=True)
             return message
+        if method == "createForumTopic":
+            thread = next(self._topic_ids)
+            self.topics[thread] = params["name"]
+            return {"message_thread_id": thread, "name": params["name"], "icon_color": 7322096}
+        if method == "deleteForumTopic":
+            self.topics.pop(params["message_thread_id"], None)
+            self.deleted_topics.append(params["message_thread_id"])
+        if method == "getChat":
+            return {"id": params["chat_id"], "type": "supergroup", "title": "Staff", "is_forum": True,
+                    "accent_color_id": 0, "max_reaction_count": 11,
+                    "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                                            "premium_subscription": False, "gifts_from_channels": False}}
+        if method == "getChatMember":
+            return {"status": "administrator", "user": BOT_USER, "can_be_edited": False, "is_anonymous": False,
+                    **{right: True for right in ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                                                 "can_restrict_members", "can_change_info", "can_invite_users",
+                                                 "can_manage_topics", "can_pin_messages")},
+                    "can_promote_members": False, "can_post_stories": False, "can_edit_stories": False,
+                    "can_delete_stories": False}
         return True   # sendChatAction, answerCallbackQuery, setMyCommands, deleteWebhook, ...
 
     async def _get_updates(self, offset: int, timeout: float) -> list[dict]:
@@ -198,6 +225,28 @@ def callback_update(chat_id: int, data: str, language_code: Optional[str] = "en"
     return {"update_id": next(_ids),
             "callback_query": {"id": f"cq{next(_ids)}", "from": user(chat_id, language_code),
                                "chat_instance": "instance", "data": data, "message": shown}}
+
+
+def staff_message(chat_id: int, thread: int, user_id: int, text: Optional[str] = None, first_name: str = "Anna",
+                  **content: Any) -> dict:
+    """A staff member's message in a forum topic of the staff group (a supergroup with topics)."""
+    found = {"message_id": next(_ids), "date": int(time.time()),
+             "chat": {"id": chat_id, "type": "supergroup", "title": "Staff", "is_forum": True},
+             "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+             "message_thread_id": thread, "is_topic_message": True, **content}
+    if text is not None:
+        found["text"] = text
+    return {"update_id": next(_ids), "message": found}
+
+
+def staff_callback(chat_id: int, thread: int, user_id: int, data: str, first_name: str = "Anna") -> dict:
+    """A staff member presses a button under one of the bot's messages in a topic of the staff group."""
+    shown = {"message_id": next(_ids), "date": int(time.time()), "from": BOT_USER, "text": "...",
+             "chat": {"id": chat_id, "type": "supergroup", "title": "Staff", "is_forum": True},
+             "message_thread_id": thread, "is_topic_message": True}
+    return {"update_id": next(_ids),
+            "callback_query": {"id": f"cq{next(_ids)}", "chat_instance": "staff", "data": data, "message": shown,
+                               "from": {"id": user_id, "is_bot": False, "first_name": first_name}}}
 
 
 #: Non-text contents, as Telegram sends them.

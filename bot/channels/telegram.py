@@ -37,6 +37,10 @@ from bot.channels.gateway import (
 from bot.channels.relay import RasaRelay
 from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, register_commands, send_replies, typing
 from bot.config import FALLBACK_LANGUAGE, LANGUAGES, ConfigError, Env, settings
+from bot.handoff import wiring as handoff_wiring
+from bot.handoff.config import HandoffConfig
+from bot.handoff.desk import Desk
+from bot.handoff.user_side import Contact, UserSide
 from bot.knowledge import KnowledgeError, KnowledgeStore
 from bot.privacy import pseudonymise
 
@@ -76,6 +80,7 @@ class TelegramConfig:
     api_base: str = ""            # e.g. a self-hosted Bot API server, or the tests' fake API
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = 10.0
+    handoff: Optional[HandoffConfig] = None   # live handoff to staff (docs/handoff.md); off: None
 
     @classmethod
     def from_env(cls) -> TelegramConfig:
@@ -94,7 +99,8 @@ class TelegramConfig:
                    webhook_url=env.text("TELEGRAM_WEBHOOK_URL"),
                    listen_host=host, listen_port=port,
                    api_base=env.text("TELEGRAM_API_BASE"),
-                   rasa_url=base.rasa_url, rasa_timeout_s=base.rasa_timeout_s)
+                   rasa_url=base.rasa_url, rasa_timeout_s=base.rasa_timeout_s,
+                   handoff=HandoffConfig.from_env())
 
 
 # ------------------------------------------------------------------------------------ the updates
@@ -140,13 +146,21 @@ class Gateway:
         self.payloads = ButtonPayloads()
         self.updates = Seen()      # update ids already handled: a repeated delivery is dropped
         self.groups = Seen(GROUPS_REMEMBERED, GROUP_MEMORY_S)   # groups that got their notice
+        self.handoff: Optional[UserSide] = None   # live handoff (bot/handoff), when switched on
+        self.desk: Optional[Desk] = None
 
     async def converse(self, update: Update, context: Context, message: str, kind: Optional[str] = None) -> None:
         chat_id = update.effective_chat.id
         sender = pseudonymise(CHANNEL, str(chat_id))
+        metadata = metadata_for(update, kind)
+        if self.handoff:
+            metadata.update(await self.handoff.metadata(sender))
         async with typing(context.bot, chat_id):
-            messages = await self.relay.send(sender, message, metadata_for(update, kind))
+            messages = await self.relay.send(sender, message, metadata)
         await send_replies(context.bot, chat_id, messages, self.payloads)
+        if self.handoff:   # after the replies: a safety answer never waits for the staff group
+            more = await self.handoff.act(Contact(CHANNEL, sender, str(chat_id)), message, kind, messages)
+            await send_replies(context.bot, chat_id, more, self.payloads)
 
     def command(self, payload: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         async def on_command(update: Update, context: Context) -> None:
@@ -206,8 +220,14 @@ class Gateway:
             await register_commands(application.bot, self.content.get())
         except (TelegramError, KnowledgeError) as err:
             logger.warning("telegram: could not register the command menu (%s)", type(err).__name__)
+        if self.desk:
+            await self.desk.start()
 
     async def on_shutdown(self, application: Application) -> None:
+        if self.desk:
+            await self.desk.stop()
+        if self.handoff:
+            await self.handoff.aclose()
         await self.relay.aclose()
 
 
@@ -251,6 +271,10 @@ def build_application(config: TelegramConfig, content: Optional[KnowledgeStore] 
     private, new = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE   # an edit is not a new message
     in_groups = (filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS) & ~private
     application.add_handler(TypeHandler(Update, gateway.skip_repeats), group=-2)
+    if config.handoff:   # live handoff: the staff group's updates go to the desk, before any group notice
+        gateway.handoff, gateway.desk = handoff_wiring.for_telegram(config.handoff, application.bot, content,
+                                                                    gateway.payloads)
+        application.add_handlers(gateway.desk.handlers(), group=-1)
     application.add_handlers([
         MessageHandler(ForAnotherBot(), gateway.ignore),
         MessageHandler(in_groups, gateway.on_group),

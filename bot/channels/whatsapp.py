@@ -32,6 +32,10 @@ from bot.channels.relay import RasaRelay
 from bot.channels.whatsapp_commands import CommandWords
 from bot.channels.whatsapp_messages import Incoming, list_label, parse_notification, relay_message, render, signature_ok
 from bot.config import ConfigError, Env, settings
+from bot.handoff import wiring as handoff_wiring
+from bot.handoff.config import HandoffConfig
+from bot.handoff.delivery import whatsapp_address
+from bot.handoff.user_side import Contact, UserSide
 from bot.knowledge import Knowledge, KnowledgeError, KnowledgeStore
 from bot.privacy import pseudonymise
 
@@ -67,6 +71,7 @@ class WhatsAppConfig:
     listen_port: int = 8080
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = 10.0
+    handoff: Optional[HandoffConfig] = None   # live handoff to staff (docs/handoff.md); off: None
 
     @classmethod
     def from_env(cls) -> WhatsAppConfig:
@@ -79,7 +84,8 @@ class WhatsAppConfig:
                    phone_number_id=values["WHATSAPP_PHONE_NUMBER_ID"],
                    api_base=env.text("WHATSAPP_API_BASE") or API_BASE,
                    listen_host=host, listen_port=port,
-                   rasa_url=base.rasa_url, rasa_timeout_s=base.rasa_timeout_s)
+                   rasa_url=base.rasa_url, rasa_timeout_s=base.rasa_timeout_s,
+                   handoff=HandoffConfig.from_env())
 
 
 class WhatsAppGateway:
@@ -92,7 +98,7 @@ class WhatsAppGateway:
 
     def __init__(self, config: WhatsAppConfig, content: Optional[KnowledgeStore] = None,
                  relay: Optional[RasaRelay] = None, graph: Optional[GraphAPI] = None,
-                 commands: Optional[CommandWords] = None) -> None:
+                 commands: Optional[CommandWords] = None, handoff: Optional[UserSide] = None) -> None:
         quiet_http_logs()
         self.config = config
         self.content = content or content_store()
@@ -103,6 +109,10 @@ class WhatsAppGateway:
         self.order = InOrder()
         self.skipped: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
+        # live handoff (bot/handoff): this gateway opens cases and relays to the staff group
+        if handoff is None and config.handoff:
+            handoff = handoff_wiring.for_whatsapp(config.handoff, self.content)
+        self.handoff = handoff
 
     def web_app(self) -> web.Application:
         app = web.Application()
@@ -164,11 +174,22 @@ class WhatsAppGateway:
             async with self.order.turn(user):
                 k = self.knowledge()
                 message, metadata = relay_message(incoming, self.commands, k)
-                for reply in await self.relay.send(user, message, metadata):
-                    for content in render(reply, list_label(reply, k)):
-                        await self.graph.send(incoming.sender, content)
+                if self.handoff:
+                    metadata = {**metadata, **await self.handoff.metadata(user)}
+                replies = await self.relay.send(user, message, metadata)
+                await self.send(incoming, replies, k)
+                if self.handoff:   # after the replies: a safety answer never waits for the staff group
+                    contact = Contact(CHANNEL, user, whatsapp_address(incoming.sender))
+                    more = await self.handoff.act(contact, message, metadata.get("kind"), replies)
+                    await self.send(incoming, more, k)
         except Exception as err:  # noqa: BLE001 - logged by type only: messages may quote user data
             log_failure(logger, "whatsapp: answering a message failed", err)
+
+    async def send(self, incoming: Incoming, replies: list[dict], k: Optional[Knowledge]) -> None:
+        assert incoming.sender is not None
+        for reply in replies:
+            for content in render(reply, list_label(reply, k)):
+                await self.graph.send(incoming.sender, content)
 
     def knowledge(self) -> Optional[Knowledge]:
         try:
@@ -186,6 +207,8 @@ class WhatsAppGateway:
         await self.drain()
         await self.relay.aclose()
         await self.graph.aclose()
+        if self.handoff:
+            await self.handoff.aclose()
 
 
 # ------------------------------------------------------------------------------------ running it
