@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from bench import crossval, live_edit, reply_language, report, scaling, speed
+from bench import crossval, live_edit, reply_language, report, safety, scaling, speed, understanding
 from bench.systems import SYSTEMS
 from bot.paths import ROOT
 from bot.training import ensure_model, train
@@ -55,15 +55,20 @@ def machine() -> dict:
             "python": platform.python_version(), "rasa": rasa.__version__}
 
 
+SECTIONS = ("safety", "understanding", "crossval", "reply_language", "training", "speed", "scaling")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="comma-separated: crossval,reply_language,training,speed,scaling")
+    parser.add_argument("--only", default="", help="comma-separated: " + ",".join(SECTIONS))
     parser.add_argument("--limit", default="", help="at most N folds of a system, e.g. rasa_default=1")
     parser.add_argument("--render", action="store_true", help="only rewrite the page from the JSON")
     args = parser.parse_args()
 
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
     sections: dict[str, Callable[[], object]] = {
+        "safety": lambda: safety.run(safety.rounds()[-1]),
+        "understanding": understanding.measure,
         "crossval": lambda: crossval.run(list(SYSTEMS), limits=crossval.parse_limits(args.limit)),
         "reply_language": reply_language.measure,
         "training": training_section,

@@ -1,26 +1,37 @@
-"""Render docs/benchmarks.md and its plots from the results JSON of `python -m bench`.
+"""Render docs/benchmarks.md from the results JSON of `python -m bench` (plots: bench.plots).
 
 Every sentence that states a result is computed from the numbers, so a re-run cannot leave the
 text saying something the tables contradict.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+from bench.plots import level, plot_accuracy, plot_concurrency, plot_scaling, plot_sweep
 from bot.config import LANGUAGES
 
 NOTES = Path(__file__).parent / "notes.md"   # the reasons behind the numbers, written by hand
+MEASURED = Path(__file__).parent / "measured"   # first-run results on the blind sets, kept as they came
+SAFETY_CATEGORIES = ("danger", "crisis", "sexual_violence", "trafficking")
 
-# The targets of the benchmark issue: (what, unit, limit, higher is better)
+# The targets of the issues: (what, unit, limit, higher is better)
 TARGETS = {
-    "accuracy": ("cross-validated accuracy, every language", "%", 95.0, True),
-    "macro_f1": ("cross-validated macro F1, every language", "%", 92.0, True),
-    "reply_language": ("reply language right (conversation in that language)", "%", 99.0, True),
-    "p50_c1": ("p50 latency at concurrency 1, actions included", "ms", 20.0, False),
+    "safety_recall": ("safety: recall of each category, every language (newest blind round)", "%", 97.0, True),
+    "safety_alarms": ("safety: false alarms on calm messages, every language", "%", 5.0, False),
+    "right": ("cross-validation: right answers, every language", "%", 88.0, True),
+    "wrong": ("cross-validation: wrong answers, every language", "%", 5.0, False),
+    "fallback": ("cross-validation: fallback, every language", "%", 10.0, False),
+    "questions_new": ("reply language, new conversation: blind questions of 3+ words", "%", 98.0, True),
+    "greetings_new": ("reply language, new conversation: blind greetings", "%", 90.0, True),
+    "named_new": ("reply language, new conversation: blind questions naming organisations", "%", 97.0, True),
+    "in_conversation": ("reply language in a conversation (every set)", "%", 99.5, True),
+    "p50_c1": ("p50 latency at concurrency 1, actions included", "ms", 12.0, False),
     "p95_c8": ("p95 latency at concurrency 8, actions included", "ms", 100.0, False),
     "throughput": ("messages per second, one Rasa process", "msg/s", 80.0, True),
-    "training": ("full training", "s", 180.0, False),
+    "growth": ("median at turn 300 / median at turn 10 of one conversation", "×", 1.5, False),
+    "training": ("full training", "s", 90.0, False),
     "live_edit": ("answer edit to served (max)", "s", 2.0, False),
     "memory": ("Rasa + action server memory (peak RSS)", "MB", 1536.0, False),
 }
@@ -30,25 +41,42 @@ def pct(value: float) -> str:
     return f"{100 * value:.1f}"
 
 
-def level(speed: dict, concurrency: int) -> Optional[dict]:
-    return next((row for row in speed.get("levels", []) if row["concurrency"] == concurrency), None)
+def _min(values: list[float]) -> Optional[float]:
+    return min(values) if values else None
+
+
+def _max(values: list[float]) -> Optional[float]:
+    return max(values) if values else None
 
 
 def measured(results: dict) -> dict[str, Optional[float]]:
     """The number that each target is judged on (None: not measured in this run)."""
     cv = results.get("crossval", {}).get("systems", {}).get("project")
+    per_lang = cv["per_language"].values() if cv else []
     speed = results.get("speed", {}).get("project", {})
-    language = results.get("reply_language", {})
+    language = results.get("reply_language", {}).get("languages", {})
+    safety = results.get("safety", {}).get("assistant", {})
     training = results.get("training", {})
     c1, c8 = level(speed, 1), level(speed, 8)
-    in_conversation = [s["in_conversation"] for kind in language.values() for s in kind.values()]
+    growth = speed.get("growth") or []
+
+    def blind(kind: str) -> list[float]:
+        return [100 * s["new_conversation"] for s in language.get(f"blind {kind}", {}).values()]
+
     return {
-        "accuracy": min(100 * s["accuracy"] for s in cv["per_language"].values()) if cv else None,
-        "macro_f1": min(100 * s["macro_f1"] for s in cv["per_language"].values()) if cv else None,
-        "reply_language": 100 * min(in_conversation) if in_conversation else None,
+        "safety_recall": _min([100 * cats[c]["rate"] for cats in safety.values() for c in SAFETY_CATEGORIES]),
+        "safety_alarms": _max([100 * cats["calm"]["rate"] for cats in safety.values()]),
+        "right": _min([100 * s["accuracy"] for s in per_lang]),
+        "wrong": _max([100 * s["wrong_answer"] for s in per_lang]),
+        "fallback": _max([100 * s["fallback"] for s in per_lang]),
+        "questions_new": _min(blind("questions")),
+        "greetings_new": _min(blind("greetings")),
+        "named_new": _min(blind("named")),
+        "in_conversation": _min([100 * s["in_conversation"] for kind in language.values() for s in kind.values()]),
         "p50_c1": c1["p50_ms"] if c1 else None,
         "p95_c8": c8["p95_ms"] if c8 else None,
         "throughput": max(row["throughput"] for row in speed["levels"]) if speed.get("levels") else None,
+        "growth": growth[-1]["median_ms"] / growth[0]["median_ms"] if len(growth) > 1 else None,
         "training": training.get("seconds"),
         "live_edit": training.get("live_edit", {}).get("max_s"),
         "memory": speed["rasa_mb"] + speed["actions_mb"] if "rasa_mb" in speed else None,
@@ -68,48 +96,91 @@ def targets_table(results: dict) -> list[str]:
     return lines
 
 
+# ------------------------------------------------------------------------------------ safety
+def safety_table(results: dict, title: str) -> list[str]:
+    langs = list(results)
+    lines = [title, "", "| | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
+    for category in (*SAFETY_CATEGORIES, "calm"):
+        label = "false alarms (calm)" if category == "calm" else f"recall {category.replace('_', ' ')}"
+        cells = [f"{100 * results[lang][category]['rate']:.0f}% ({results[lang][category]['n']})" for lang in langs]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def safety_history() -> list[str]:
+    """The first-run results on each blind round, as they came out (bench/measured/)."""
+    lines = []
+    for path in sorted(MEASURED.glob("safety-round*-first-run*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for system in ("lists", "assistant"):
+            if system in data:
+                lines += [""] + safety_table(data[system], f"*{path.stem}, {system}:*")
+    return lines
+
+
+def safety_section(safety: dict, images: Path) -> list[str]:
+    lines = [f"Blind set `{safety.get('round')}` (tests/safety/unseen/): written by helpers who never saw the "
+             "phrase lists, the training data or the tests; every message is the FIRST message of a new "
+             "conversation (no language known). Recall: the category's helpline among the safety answers "
+             "that open the reply; false alarm: a calm message whose reply opens with 112 or 113, or with "
+             "an answer the safety layer put first. `python -m bench.safety`.", ""]
+    for system, label in (("lists", "the phrase lists alone"), ("assistant", "the whole assistant (lists + model)")):
+        if system in safety:
+            lines += safety_table(safety[system], f"**{label}**") + [""]
+    lines += ["History: the first run on each round, before any tuning on it "
+              "(round 1 measured the assistant as it was before this work):"]
+    return lines + safety_history()
+
+
+# ------------------------------------------------------------------------------ understanding
+def understanding_section(data: dict, images: Path) -> list[str]:
+    lines = [f"Blind first messages `{data.get('round')}` (bench/data/first_messages/), each labelled with the "
+             "answer that fits, written without seeing the training data (`python -m bench.understanding`).", "",
+             "| language | n | right | fallback | wrong answer |", "|---|---|---|---|---|"]
+    for lang, s in data.get("all", {}).items():
+        lines.append(f"| {lang} | {s['n']} | {pct(s['right'])}% | {pct(s['fallback'])}% | {pct(s['wrong'])}% |")
+    new = data.get("new_answers", {})
+    if new:
+        answers = list(next(iter(new.values())))
+        lines += ["", "The four newest answers, right (%):", "",
+                  "| language | " + " | ".join(answers) + " |", "|---|" + "---|" * len(answers)]
+        lines += [f"| {lang} | " + " | ".join(f"{pct(per[a]['right'])} ({per[a]['n']})" for a in answers) + " |"
+                  for lang, per in new.items()]
+    return lines
+
+
+# ------------------------------------------------------------------------------- classifiers
 def accuracy_section(cv: dict, images: Path) -> list[str]:
     systems = cv["systems"]
     lines = [f"{cv['n_examples']} training examples (data/nlu), {cv['k']} stratified folds (by language and "
-             "answer, seed 42), the same folds for every system. Each cell: accuracy / macro F1 (%), "
-             "over every example of that language in the folds the system ran.", ""]
+             "answer, seed 42), the same folds for every system. Each cell: right / fallback / wrong (%), "
+             "at the fallback threshold the system ships with.", ""]
     header = "| language | " + " | ".join(s["label"] for s in systems.values()) + " |"
     lines += [header, "|---" * (len(systems) + 1) + "|"]
     for lang in LANGUAGES:
-        cells = [f"{pct(s['per_language'][lang]['accuracy'])} / {pct(s['per_language'][lang]['macro_f1'])}"
-                 if lang in s["per_language"] else "–" for s in systems.values()]
+        cells = [f"{pct(s['per_language'][lang]['accuracy'])} / {pct(s['per_language'][lang]['fallback'])} / "
+                 f"{pct(s['per_language'][lang]['wrong_answer'])}" if lang in s["per_language"] else "–"
+                 for s in systems.values()]
         lines.append(f"| {lang} | " + " | ".join(cells) + " |")
-    folds = [f"{len(s['folds'])} of {s['of_folds']}" for s in systems.values()]
-    lines.append("| folds run | " + " | ".join(folds) + " |")
+    lines.append("| folds run | " + " | ".join(f"{len(s['folds'])} of {s['of_folds']}" for s in systems.values()) + " |")
     seconds = [f"{sum(s['train_seconds']) / len(s['train_seconds']):.0f} s" if s["train_seconds"] else "–"
                for s in systems.values()]
-    lines.append("| training per fold (wall clock in this run) | " + " | ".join(seconds) + " |")
-    partial = [name for name, s in systems.items() if len(s["folds"]) < s["of_folds"]]
+    lines.append("| training per fold (wall clock) | " + " | ".join(seconds) + " |")
     not_run = [name for name, s in systems.items() if not s["folds"]]
     if not_run:
         lines += ["", f"Not run in this run: {', '.join(not_run)} (see the notes below)."]
-    ran = [s for s in systems.values() if s["folds"]]
-    shared = sorted(set.intersection(*(set(s["folds"]) for s in ran))) if ran else []
-    if len(partial) > len(not_run) and shared:
-        lines += ["", f"Not every system ran every fold ({', '.join(partial)}: see the row 'folds run'). "
-                  f"On the fold{'s' if len(shared) > 1 else ''} that every system run here ran "
-                  f"({', '.join(str(f + 1) for f in shared)}), accuracy in %:", ""]
-        lines += [header, "|---" * (len(systems) + 1) + "|"]
-        for lang in LANGUAGES:
-            cells = []
-            for s in systems.values():
-                rows = [s["per_fold"][str(f)][lang] for f in shared if lang in s["per_fold"].get(str(f), {})]
-                n = sum(r["n"] for r in rows)
-                cells.append(pct(sum(r["accuracy"] * r["n"] for r in rows) / n) if n else "–")
-            lines.append(f"| {lang} | " + " | ".join(cells) + " |")
-    lines += ["", verdict(systems), "", f"![accuracy per language and system]({plot_accuracy(systems, images)})", ""]
+    lines += ["", verdict(systems), "", f"![right answers per language and system]({plot_accuracy(systems, images)})",
+              "", "Threshold sweep (best intent and its confidence before the fallback; every language "
+              "together): the fewer wrong answers a system gives for a given share of \"please rephrase\", "
+              "the better.", "", f"![wrong answers against fallbacks]({plot_sweep(systems, images)})", ""]
     project = systems.get("project")
-    if project and project["per_language"]:
-        lines += ["Where the project pipeline's misses go: a fallback asks the user to rephrase or pick a "
-                  "topic (buttons); a wrong answer is another answer's text.", "",
-                  "| language | right | fallback | wrong answer |", "|---|---|---|---|"]
-        lines += [f"| {lang} | {pct(s['accuracy'])}% | {pct(s.get('fallback', 0))}% | {pct(s.get('wrong_answer', 0))}% |"
-                  for lang, s in project["per_language"].items()]
+    if project and project.get("sweep"):
+        lines += ["The project's sweep, per language (right / fallback / wrong, %):", "",
+                  "| threshold | " + " | ".join(project["sweep"]) + " |", "|---|" + "---|" * len(project["sweep"])]
+        rows = zip(*project["sweep"].values())
+        for row in rows:
+            lines.append(f"| {row[0]['threshold']:g} | " + " | ".join(
+                f"{pct(r['right'])} / {pct(r['fallback'])} / {pct(r['wrong'])}" for r in row) + " |")
         lines.append("")
     if project:
         lines += ["Most confused answers of the project pipeline (true → predicted, all folds):", "",
@@ -119,36 +190,49 @@ def accuracy_section(cv: dict, images: Path) -> list[str]:
 
 
 def verdict(systems: dict) -> str:
-    """Which design the project keeps, and whether the numbers support it."""
+    """Whether the shipped pipeline is ahead of every other system, on right and on wrong answers."""
     project = systems.get("project")
-    if not project:
+    if not project or not project["per_language"]:
         return "The project pipeline was not run."
-    others = {name: s for name, s in systems.items() if name != "project"}
-    behind = [f"{lang} ({name})" for lang in LANGUAGES for name, s in others.items()
-              if lang in s["per_language"] and lang in project["per_language"]
-              and s["per_language"][lang]["accuracy"] > project["per_language"][lang]["accuracy"]]
-    lead = ("The project pipeline is ahead of every baseline in every language."
-            if not behind else "The project pipeline is behind in: " + ", ".join(behind) + ".")
-    return (lead + " The project keeps one shared model with its language-aware tokenizer: one model "
-            "to train, load and serve, and a message that mixes languages or is too short to detect "
-            "still gets an answer, where a router must first pick a language model.")
+    behind = []
+    for name, s in systems.items():
+        for lang, mine in project["per_language"].items():
+            other = s["per_language"].get(lang)
+            if name == "project" or not other:
+                continue
+            if other["accuracy"] > mine["accuracy"]:
+                behind.append(f"{lang}: fewer right answers than {s['label']}")
+            if other["wrong_answer"] < mine["wrong_answer"]:
+                behind.append(f"{lang}: more wrong answers than {s['label']}")
+    if not behind:
+        return ("The shipped pipeline (linear SVM) is ahead of every other system run here, on right answers "
+                "and on wrong answers, in every language.")
+    return "The shipped pipeline is not ahead everywhere: " + "; ".join(behind) + "."
 
 
-def reply_language_section(language: dict) -> list[str]:
-    lines = ["Language detection plus the conversation rule (`bot.language.conversation_language`). "
-             "'in conversation': the conversation is already in that language, as after the first "
-             "message or a language button. 'new conversation': first message; when the language is "
-             "unclear the assistant asks (a language choice with buttons) instead of guessing.", "",
+# ---------------------------------------------------------------------------------- language
+def reply_language_section(data: dict, images: Path) -> list[str]:
+    lines = [f"Detection and the decision rule (`bot.language.decide`), with the classifier stored in the "
+             f"model. Blind sets: `{data.get('round')}`. 'in conversation': the conversation is already in "
+             "that language. 'new conversation': first message; 'right' includes a best guess answered at "
+             "once with the language buttons under it, 'asked' is the five-language choice alone.", "",
              "| messages | language | n | in conversation: right | new conversation: right | asked | wrong |",
              "|---|---|---|---|---|---|---|"]
-    for kind, per_lang in language.items():
+    for kind, per_lang in data.get("languages", {}).items():
         for lang, s in per_lang.items():
             lines.append(f"| {kind} | {lang} | {s['n']} | {pct(s['in_conversation'])}% | "
                          f"{pct(s['new_conversation'])}% | {pct(s['new_conversation_asked'])}% | "
                          f"{pct(s['new_conversation_wrong'])}% |")
+    other = data.get("other", {})
+    if other:
+        lines += ["", "Languages the assistant does not speak (recognised: answered with \"I speak these five\"), "
+                  "and first messages with no language at all (recognised: the five-language choice):", "",
+                  "| | " + " | ".join(other) + " |", "|---|" + "---|" * len(other),
+                  "| recognised | " + " | ".join(f"{pct(s['recognised'])}% ({s['n']})" for s in other.values()) + " |"]
     return lines
 
 
+# ------------------------------------------------------------------------------------- speed
 def speed_section(speed: dict, images: Path) -> list[str]:
     lines = ["Through the REST channel with the action server, on this machine (2 cores); one Rasa "
              "process, in-memory tracker store. Milliseconds.", "",
@@ -160,6 +244,11 @@ def speed_section(speed: dict, images: Path) -> list[str]:
             lines.append(f"| {label} | {row['concurrency']} | {row['messages']} | {row['errors']} | "
                          f"{row['p50_ms']:.0f} | {row['p95_ms']:.0f} | {row['p99_ms']:.0f} | "
                          f"{row['throughput']:.0f} | {run['rasa_mb']} MB | {run['actions_mb']} MB |")
+    growth = speed.get("project", {}).get("growth") or []
+    if growth:
+        lines += ["", "One conversation of 300 messages (median per window of turns):", "",
+                  "| turns | " + " | ".join(g["turns"] for g in growth) + " |", "|---|" + "---|" * len(growth),
+                  "| median | " + " | ".join(f"{g['median_ms']:.0f} ms" for g in growth) + " |"]
     if speed.get("project", {}).get("levels"):
         lines += ["", f"![latency by concurrency]({plot_concurrency(speed, images)})"]
     return lines
@@ -190,9 +279,11 @@ def render(results: dict, images: Path) -> str:
            "Fuzzing, load on the production set-up and the gateways' overhead: [robustness.md](robustness.md).",
            "", "## Targets", ""]
     out += targets_table(results)
-    sections: list[tuple[str, Any, Any]] = [
-        ("Understanding: cross-validation and baselines", "crossval", accuracy_section),
-        ("Reply language", "reply_language", lambda data, _: reply_language_section(data)),
+    sections: list[tuple[str, str, Callable[[Any, Path], list[str]]]] = [
+        ("Safety on unseen messages", "safety", safety_section),
+        ("Understanding unseen questions", "understanding", understanding_section),
+        ("Intent classifiers: cross-validation and baselines", "crossval", accuracy_section),
+        ("Reply language", "reply_language", reply_language_section),
         ("Speed and memory", "speed", speed_section),
         ("Scaling with the number of answers", "scaling", scaling_section),
     ]
@@ -217,69 +308,8 @@ HOW_TO = """\
 `make bench` (= `.venv/bin/python -m bench`) runs every section and rewrites this page,
 `docs/benchmarks.json` and the plots in `docs/img/`. Cross-validation results are kept per
 system and fold in `results/bench/`, so an interrupted run continues where it stopped.
-`python -m bench --only speed,scaling` re-runs some sections and keeps the others;
+`python -m bench --only speed,safety` re-runs some sections and keeps the others;
 `--limit rasa_default=1` runs only the first fold of a slow system; `--render` only rewrites
-the page from the JSON. Close other programs first: speed figures on 2 cores are sensitive."""
-
-
-def _figure(size: tuple[float, float] = (7, 3.2)):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt, plt.subplots(1, 1, figsize=size)
-
-
-def plot_accuracy(systems: dict, images: Path) -> str:
-    plt, (figure, axes) = _figure()
-    width = 0.8 / max(1, len(systems))
-    for n, (name, s) in enumerate(systems.items()):
-        xs = [i + n * width for i, lang in enumerate(LANGUAGES) if lang in s["per_language"]]
-        ys = [100 * s["per_language"][lang]["accuracy"] for lang in LANGUAGES if lang in s["per_language"]]
-        axes.bar(xs, ys, width, label=s["label"])
-    axes.set_xticks([i + 0.4 - width / 2 for i in range(len(LANGUAGES))], LANGUAGES)
-    axes.set_ylabel("accuracy (%)")
-    axes.set_ylim(50, 100)
-    axes.legend(fontsize=7, loc="lower right")
-    return _save(plt, figure, images / "bench-accuracy.png")
-
-
-def plot_concurrency(speed: dict, images: Path) -> str:
-    plt, (figure, axes) = _figure()
-    for name, style in (("project", "-o"), ("stock_rasa", "--s")):
-        rows = speed.get(name, {}).get("levels", [])
-        if rows:
-            xs = [r["concurrency"] for r in rows]
-            axes.plot(xs, [r["p50_ms"] for r in rows], style, label=f"{name} p50")
-            axes.plot(xs, [r["p95_ms"] for r in rows], style, alpha=0.5, label=f"{name} p95")
-    axes.set_xscale("log", base=2)
-    axes.set_yscale("log")
-    axes.set_xlabel("concurrent users")
-    axes.set_ylabel("latency (ms)")
-    axes.legend(fontsize=7)
-    return _save(plt, figure, images / "bench-concurrency.png")
-
-
-def plot_scaling(scaling: list[dict], images: Path) -> str:
-    plt, (figure, axes) = _figure()
-    xs = [row["answers"] for row in scaling]
-    axes.plot(xs, [level(row, 1)["p50_ms"] for row in scaling], "-o", label="p50 latency, c=1 (ms)")
-    axes.plot(xs, [level(row, 8)["p95_ms"] for row in scaling], "-s", label="p95 latency, c=8 (ms)")
-    axes.set_xlabel("answers")
-    axes.set_ylabel("ms")
-    memory = axes.twinx()
-    memory.plot(xs, [row["rasa_mb"] + row["actions_mb"] for row in scaling], ":^", color="grey",
-                label="Rasa + actions RSS (MB)")
-    memory.set_ylabel("MB")
-    lines = axes.get_legend_handles_labels()
-    extra = memory.get_legend_handles_labels()
-    axes.legend(lines[0] + extra[0], lines[1] + extra[1], fontsize=7, loc="upper left")
-    return _save(plt, figure, images / "bench-scaling.png")
-
-
-def _save(plt: Any, figure: Any, path: Path) -> str:
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return f"img/{path.name}"
+the page from the JSON. Close other programs first: speed figures on 2 cores are sensitive.
+The blind sets are measured on their newest round; the first run on each round is kept as it came
+out in `bench/measured/` (never overwritten by a re-run)."""

@@ -104,13 +104,15 @@ def test_speed_level_and_memory_of_the_running_assistant(assistant):
     assert used["rasa_mb"] > 0 and used["actions_mb"] > 0
 
 
-def test_reply_language_kinds_add_up():
-    measured = reply_language.measure(("es",))
-    assert set(measured) == {"questions", "short", "code-mixed"}
-    for kind in measured.values():
+def test_reply_language_kinds_add_up(model):
+    measured = reply_language.measure(("es",), round_name="round1", model=model)
+    assert set(measured["languages"]) == {"blind questions", "blind greetings", "blind named", "blind new_answers",
+                                          "held-out questions", "short", "code-mixed"}
+    for kind in measured["languages"].values():
         s = kind["es"]
         assert s["n"] > 0
         assert s["new_conversation"] + s["new_conversation_asked"] + s["new_conversation_wrong"] == pytest.approx(1)
+    assert "pt" in measured["other"] and 0 <= measured["other"]["pt"]["recognised"] <= 1
 
 
 def test_synthetic_answers_pass_the_content_checks(tmp_path):
@@ -128,7 +130,7 @@ def test_synthetic_answers_pass_the_content_checks(tmp_path):
         assert all(block["examples"].count("\n- ") == len(scaling.TEMPLATES[lang]) - 1 for block in nlu)
 
 
-def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path):
+def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path, model):
     cv = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path / "cache")
     partial = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path / "cache", limits={"tfidf_nn": 1})
     cv["systems"]["project"] = partial["systems"]["tfidf_nn"]
@@ -136,21 +138,28 @@ def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path):
     cv["systems"]["rasa_default"] = skipped["systems"]["tfidf_nn"]
     levels = [{"concurrency": c, "messages": 10, "errors": 0, "seconds": 1, "throughput": 40.0,
                "p50_ms": 30.0 * c, "p95_ms": 50.0 * c, "p99_ms": 60.0 * c} for c in (1, 8, 32)]
-    run = {"levels": levels, "rasa_mb": 900, "actions_mb": 200}
+    run = {"levels": levels, "rasa_mb": 900, "actions_mb": 200,
+           "growth": [{"turns": "1-10", "median_ms": 20.0}, {"turns": "291-300", "median_ms": 40.0}]}
     results = {
         "machine": {"date": "2026-11-23", "cpus": 2, "python": "3.10", "rasa": "3.6.21"},
         "crossval": cv,
-        "reply_language": reply_language.measure(("en",)),
+        "reply_language": reply_language.measure(("en",), round_name="round1", model=model),
+        "safety": {"round": "round9", "assistant": {lang: {c: {"n": 40, "right": 38, "rate": 0.95}
+                                                           for c in ("danger", "crisis", "sexual_violence",
+                                                                     "trafficking", "calm")}
+                                                    for lang in ("en", "pl")}},
         "speed": {"project": run, "stock_rasa": run},
         "training": {"seconds": 200, "live_edit": {"edits": 3, "median_s": 0.5, "max_s": 0.9}},
         "scaling": [{"answers": n, "train_seconds": 100, "model_mb": 60, **run} for n in (46, 150)],
     }
     page = report.render(results, tmp_path / "img")
-    assert "| p50 latency at concurrency 1, actions included | ≤ 20 ms | 30.0 ms | **no** |" in page
-    assert "| full training | ≤ 180 s | 200.0 s | **no** |" in page
+    assert "| p50 latency at concurrency 1, actions included | ≤ 12 ms | 30.0 ms | **no** |" in page
+    assert "| full training | ≤ 90 s | 200.0 s | **no** |" in page
+    assert "| safety: recall of each category, every language (newest blind round) | ≥ 97 % | 95.0 % | **no** |" in page
+    assert "| median at turn 300 / median at turn 10 of one conversation | ≤ 1.5 × | 2.0 × | **no** |" in page
     assert "| answer edit to served (max) | ≤ 2 s | 0.9 s | yes |" in page
     assert "folds run | 5 of 5 | 1 of 5 | 0 of 5 |" in page
     assert "Not run in this run: rasa_default" in page
-    for link in ("img/bench-accuracy.png", "img/bench-concurrency.png", "img/bench-scaling.png"):
+    for link in ("img/bench-accuracy.png", "img/bench-concurrency.png", "img/bench-scaling.png", "img/bench-sweep.png"):
         assert f"]({link})" in page
         assert (tmp_path / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

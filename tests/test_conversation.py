@@ -36,14 +36,54 @@ def test_slice_questions_are_answered_in_their_language(assistant, sender, lang,
     assert (answer_ids(replies)[0], languages_of(replies)[0]) == (expected, lang)
 
 
-def test_first_ambiguous_message_gets_the_language_choice(assistant, sender):
-    [reply] = assistant.send(sender, "hi")
-    assert reply["custom"]["answer_id"] == "greet"
+def test_a_first_message_without_any_language_gets_the_language_choice(assistant, sender):
+    [reply] = assistant.send(sender, "ok")
+    assert reply["custom"] == {"answer_id": "greet", "language": "mul"}
     assert [b["title"] for b in reply["buttons"]] == ["Nederlands", "English", "Español", "Polski", "Română"]
 
 
+def test_a_first_greeting_in_a_clear_language_is_greeted_in_it(assistant, sender):
+    for text, lang in [("buenas tardes", "es"), ("dzień dobry", "pl"), ("salut", "ro"), ("goedemiddag", "nl")]:
+        replies = assistant.send(sender + lang, text)
+        assert (answer_ids(replies)[0], languages_of(replies)[0]) == ("greet", lang), text
+
+
+def test_an_unclear_first_question_is_answered_at_once_with_language_buttons(assistant, sender):
+    replies = assistant.send(sender, "unde pot face un test")   # Romanian, no diacritics
+    assert answer_ids(replies)[0] == "health_sti_test" and languages_of(replies)[0] == "ro"
+    if answer_ids(replies)[-1] == "language_offer":   # unsure: one tap switches and repeats
+        pl = next(b["payload"] for b in replies[-1]["buttons"] if '"pl"' in b["payload"])
+        again = assistant.send(sender, pl)
+        assert [(a, lang) for a, lang in zip(answer_ids(again), languages_of(again))] == [
+            ("language_change", "pl"), ("health_sti_test", "pl")]
+
+
+@pytest.mark.parametrize("text", ["olá, preciso de ajuda com o seguro de saúde",
+                                  "Ich brauche Hilfe mit meiner Krankenversicherung"])
+def test_a_language_we_do_not_speak_gets_the_five_we_do(assistant, sender, text):
+    replies = assistant.send(sender, text)
+    assert answer_ids(replies) == ["other_language"]
+    assert len(replies[0]["buttons"]) == 5
+
+
+def test_no_answer_text_is_in_another_language_than_its_payload_says(assistant, knowledge):
+    """Every text a reply carries is the text of its `custom.language` (a mismatch would mean a
+    Polish user reads Spanish while the tests think it is Polish)."""
+    import uuid
+
+    texts = ["czy muszę pokazać dowód", "unde pot face un test", "hola", "help", "nie chcę już żyć",
+             "wat is PROUD", "ce este CoMensha", "ok", "is the new law in force", "mi casero me quiere echar"]
+    for text in texts:
+        for reply in assistant.send(uuid.uuid4().hex, text):
+            custom = reply["custom"]
+            answer_id, lang = custom["answer_id"], custom["language"]
+            if lang == "mul" or not knowledge.has_answer(answer_id):
+                continue
+            assert reply["text"].startswith(knowledge.answer_text(answer_id, lang)[:60]), (text, answer_id, lang)
+
+
 def test_language_button_then_short_messages_stay_in_that_language(assistant, sender):
-    assistant.send(sender, "hi")
+    assistant.send(sender, "ok")
     replies = assistant.send(sender, '/language{"language": "ro"}')
     assert languages_of(replies) == ["ro"]
     for text in ["ok", "112?", "/menu"]:

@@ -8,14 +8,12 @@ sees the same ones.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.channels.gateway import ConfigError, require
-from bot.config import LANGUAGES, settings
+from bot.config import LANGUAGES, ConfigError, Env, settings
 
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RULE = re.compile(r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))?\s+(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$")
@@ -101,42 +99,29 @@ class HandoffConfig:
         return bool(self.whatsapp_phone_number_id and self.whatsapp_token)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Optional[HandoffConfig]:
-        chat = environ.get("BOT_HANDOFF_CHAT", "").strip()
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Optional[HandoffConfig]:
+        env = Env(environ)
+        chat = env.text("BOT_HANDOFF_CHAT")
         if not chat:
             return None   # off by default
         if not re.fullmatch(r"-\d+", chat):
             raise ConfigError(f"BOT_HANDOFF_CHAT must be the staff group's chat id, a negative number such as "
                               f"-1001234567890 (docs/handoff.md says how to find it), got {chat!r}")
-        values = require(environ, REQUIRED, "Live handoff is on because BOT_HANDOFF_CHAT is set; see docs/handoff.md.")
+        values = env.require(REQUIRED, "Live handoff is on because BOT_HANDOFF_CHAT is set; see docs/handoff.md.")
         if len(values["BOT_ID_SECRET"]) < 16:
             raise ConfigError("BOT_ID_SECRET must be at least 16 characters (openssl rand -hex 32)")
         try:
-            hours = Hours.parse(values["BOT_HANDOFF_HOURS"], environ.get("BOT_HANDOFF_TIMEZONE", "").strip()
-                                or "Europe/Amsterdam")
+            hours = Hours.parse(values["BOT_HANDOFF_HOURS"], env.text("BOT_HANDOFF_TIMEZONE", "Europe/Amsterdam"))
         except ValueError as err:
             raise ConfigError(f"BOT_HANDOFF_HOURS / BOT_HANDOFF_TIMEZONE: {err}") from err
-        language = environ.get("BOT_HANDOFF_STAFF_LANGUAGE", "nl").strip() or "nl"
-        if language not in LANGUAGES:
-            raise ConfigError(f"BOT_HANDOFF_STAFF_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}")
+        language = env.choice("BOT_HANDOFF_STAFF_LANGUAGE", "nl", LANGUAGES)
         return cls(staff_chat=int(chat), hours=hours, telegram_token=values["TELEGRAM_BOT_TOKEN"],
                    secret=values["BOT_ID_SECRET"].encode(), redis_host=values["REDIS_HOST"],
-                   redis_port=_number(environ, "REDIS_PORT", 6379, int),
-                   redis_password=environ.get("REDIS_PASSWORD", ""),
-                   telegram_api_base=environ.get("TELEGRAM_API_BASE", "").strip(),
-                   claim_timeout_s=_number(environ, "BOT_HANDOFF_CLAIM_MINUTES", 10.0, float) * 60,
-                   staff_language=language, retention_s=settings().retention_hours * 3600,
-                   whatsapp_api_base=environ.get("WHATSAPP_API_BASE", "").strip(),
-                   whatsapp_phone_number_id=environ.get("WHATSAPP_PHONE_NUMBER_ID", "").strip(),
-                   whatsapp_token=environ.get("WHATSAPP_ACCESS_TOKEN", "").strip())
-
-
-def _number(environ: Mapping[str, str], name: str, default: float, kind: type) -> float:
-    raw = environ.get(name, "").strip()
-    try:
-        value = kind(raw) if raw else default
-    except ValueError as err:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from err
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {raw!r}")
-    return value
+                   redis_port=env.whole("REDIS_PORT", 6379, minimum=1),
+                   redis_password=env.text("REDIS_PASSWORD"),
+                   telegram_api_base=env.text("TELEGRAM_API_BASE"),
+                   claim_timeout_s=env.number("BOT_HANDOFF_CLAIM_MINUTES", 10.0) * 60,
+                   staff_language=language, retention_s=settings(environ).retention_hours * 3600,
+                   whatsapp_api_base=env.text("WHATSAPP_API_BASE"),
+                   whatsapp_phone_number_id=env.text("WHATSAPP_PHONE_NUMBER_ID"),
+                   whatsapp_token=env.text("WHATSAPP_ACCESS_TOKEN"))
