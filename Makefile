@@ -46,5 +46,14 @@ telegram whatsapp: setup   ## the assistant in the background + that gateway (do
 	trap 'exit 130' INT TERM; \
 	$(PY) -m bot $@
 
-clean:
-	rm -rf models .rasa results
+lint: setup          ## ruff (settings in pyproject.toml)
+	.venv/bin/ruff check bot actions bench tests
+
+types: setup         ## mypy on bot/ and actions/ (settings in pyproject.toml)
+	.venv/bin/mypy
+
+sbom:                ## a CycloneDX SBOM of the pinned environment: sbom.cdx.json (docs/deployment.md)
+	@scripts/sbom.sh
+
+clean:               ## models, caches and bench results; keeps the editors' usage counts (.rasa/usage.json)
+	rm -rf models results .rasa/cache .rasa/logs

@@ -23,7 +23,7 @@ def _figure(size: tuple[float, float] = (7, 3.2)):
 def plot_accuracy(systems: dict, images: Path) -> str:
     plt, (figure, axes) = _figure()
     width = 0.8 / max(1, len(systems))
-    for n, (name, s) in enumerate(systems.items()):
+    for n, s in enumerate(systems.values()):
         xs = [i + n * width for i, lang in enumerate(LANGUAGES) if lang in s["per_language"]]
         ys = [100 * s["per_language"][lang]["accuracy"] for lang in LANGUAGES if lang in s["per_language"]]
         axes.bar(xs, ys, width, label=s["label"])
@@ -77,7 +77,7 @@ def _save(plt: Any, figure: Any, path: Path) -> str:
 def plot_sweep(systems: dict, images: Path) -> str:
     """Wrong answers against fallbacks as the threshold rises, per system (all languages)."""
     plt, (figure, axes) = _figure()
-    for name, s in systems.items():
+    for s in systems.values():
         sweep = s.get("sweep") or {}
         if not sweep:
             continue

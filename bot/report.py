@@ -49,7 +49,7 @@ def summary(k: Knowledge, table: dict[str, dict[str, Cell]]) -> dict[str, dict[s
 def contacts_in_use(k: Knowledge) -> dict[str, list[str]]:
     """Contact key -> the answer ids whose text uses it (any language)."""
     used: dict[str, set] = {}
-    for lang, answers in k.answers.items():
+    for answers in k.answers.values():
         for answer_id, entry in answers.items():
             for part in entry.values():
                 for match in PLACEHOLDER.finditer(part):

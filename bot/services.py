@@ -79,9 +79,9 @@ class Assistant:
 
 
 def _spawn(args: list[str], log: Path, env: dict) -> subprocess.Popen:
-    handle = open(log, "ab")
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(log, "ab") as handle:   # the child keeps its own copy of the descriptor
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def stop(process: subprocess.Popen, grace: float = 10) -> None:

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from bot import knowledge as knowledge_module
 from bot.config import LANGUAGES
 from bot.paths import ROOT
@@ -150,3 +151,16 @@ def redis_server(tmp_path_factory):
     yield {"host": "127.0.0.1", "port": port, "client": client, "process": process}
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (the demo's and the review desk's browser tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_demo import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

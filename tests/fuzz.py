@@ -57,7 +57,7 @@ def dumps(value: Any) -> bytes:
 def rest_bodies(seed: int, count: int) -> Iterator[tuple[bytes, bool]]:
     """(raw body, well-formed?) for POST /webhooks/rest/webhook."""
     rng = random.Random(seed)
-    for n in range(count):
+    for _ in range(count):
         if rng.random() < 0.6:
             body: dict[str, Any] = {"sender": f"fuzz-{seed}-{rng.randrange(50)}", "message": text(rng)}
             if rng.random() < 0.3:
@@ -97,7 +97,7 @@ def whatsapp_messages(rng: random.Random, number: str) -> list[dict]:
 def whatsapp_bodies(seed: int, count: int) -> Iterator[tuple[Any, bool]]:
     """(notification body, well-formed?) for the WhatsApp webhook; bodies are JSON values or raw bytes."""
     rng = random.Random(seed)
-    for n in range(count):
+    for _ in range(count):
         number = f"3161{rng.randrange(10**7):07d}"
         if rng.random() < 0.6:
             yield fake_graph.notification(*whatsapp_messages(rng, number)), True

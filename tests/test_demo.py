@@ -103,16 +103,6 @@ def demo(model):
                 os.kill(pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 

@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from bot import dialogue, knowledge as knowledge_module
+from bot import dialogue
+from bot import knowledge as knowledge_module
 from bot.config import LANGUAGES, settings
 from bot.handoff import turns
 from bot.language import Detection

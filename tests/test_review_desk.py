@@ -28,7 +28,7 @@ from bot import knowledge, review
 from bot.config import LANGUAGES
 from bot.paths import LOCALES, ROOT
 from bot.review_desk.model import Desk, word_diff
-from tests.test_demo import ARTIFACTS, CHROMIUM, alive, browser, contrast, expect  # noqa: F401 (browser: fixture)
+from tests.test_demo import ARTIFACTS, CHROMIUM, alive, contrast, expect
 
 CATALOG = ROOT.parent / "shared" / "catalog.yml"
 STARTUP_S = 60

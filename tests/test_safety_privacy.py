@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.config import LANGUAGES
-from tests.conftest import TESTS, answer_ids, languages_of, rest_key, server_logs
+from tests.conftest import TESTS, answer_ids, rest_key, server_logs
 
 
 def safety_set(lang: str) -> dict:

@@ -17,17 +17,35 @@ from telegram.ext import Application
 from bot import replies
 from bot.channels.relay import RasaRelay, split_text
 from bot.channels.telegram import (
-    SECRET_HEADER, WEBHOOK_PATH, ConfigError, PerChatOrder, TelegramConfig, build_application, webhook_app,
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    ConfigError,
+    PerChatOrder,
+    TelegramConfig,
+    build_application,
+    webhook_app,
 )
 from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, send_replies
 from bot.config import LANGUAGES
 from bot.knowledge import TELEGRAM_TEXT_LIMIT, KnowledgeStore
-from bot.services import free_port
 from bot.privacy import pseudonymise
+from bot.services import free_port
 from tests.conftest import rest_key, server_logs
 from tests.fake_telegram import (
-    BOT_USER, LOCATION, PHOTO, STICKER, TOKEN, VOICE, FakeRasa, FakeTelegram, callback_update, channel_post_update,
-    content_update, edited_update, group_update, text_update,
+    BOT_USER,
+    LOCATION,
+    PHOTO,
+    STICKER,
+    TOKEN,
+    VOICE,
+    FakeRasa,
+    FakeTelegram,
+    callback_update,
+    channel_post_update,
+    content_update,
+    edited_update,
+    group_update,
+    text_update,
 )
 
 SECRET = "webhook-secret-0123456789abcdef"

@@ -32,7 +32,7 @@ def problems(root) -> list[str]:
 def first_answer_block(path) -> tuple[str, str]:
     """(id, the text line) of the first answer in an answers.yml."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    first = next(l for l in lines if l and not l.startswith((" ", "#")))
+    first = next(line for line in lines if line and not line.startswith((" ", "#")))
     return first.rstrip(":"), first
 
 

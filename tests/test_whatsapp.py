@@ -31,7 +31,13 @@ from bot.services import free_port
 from tests import fake_graph as fake
 from tests.conftest import rest_key, server_logs
 from tests.fake_graph import (
-    ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph, choices, shown_text,
+    ACCESS_TOKEN,
+    APP_SECRET,
+    PHONE_NUMBER_ID,
+    VERIFY_TOKEN,
+    FakeGraph,
+    choices,
+    shown_text,
 )
 from tests.fake_telegram import FakeRasa
 

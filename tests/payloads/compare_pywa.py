@@ -21,10 +21,10 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.payloads import items, load  # noqa: E402
+from pywa import WhatsApp
+from pywa.types import RawUpdate
 
-from pywa import WhatsApp  # noqa: E402
-from pywa.types import RawUpdate  # noqa: E402
+from tests.payloads import items, load
 
 SILENT_TYPES = {"MessageStatus", "GroupMessageStatuses", "DeletedMessage", "EditedMessage", "PhoneNumberChange",
                 "IdentityChange", "AccountUpdate"}
