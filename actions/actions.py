@@ -42,7 +42,8 @@ def _slot(tracker: Tracker, name: str) -> Optional[str]:
 def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name")
-    metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+    raw_metadata = message.get("metadata")
+    metadata = raw_metadata if isinstance(raw_metadata, dict) else {}
     hint = metadata.get("language")
     message_kind = metadata.get("kind")
     return dialogue.Turn(
@@ -57,7 +58,7 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
         pending_answer=_slot(tracker, "pending_answer"),
         channel_language=hint if hint in LANGUAGES else None,
         message_kind=message_kind if isinstance(message_kind, str) and message_kind else "text",
-        ranking=tuple(r.get("name") for r in message.get("intent_ranking") or []
+        ranking=tuple(r["name"] for r in message.get("intent_ranking") or []
                       if isinstance(r, dict) and r.get("name") not in (None, "nlu_fallback")),
         scores=_scores(message),
         **handoff.turn_fields(metadata, tracker.events),   # live handoff: off unless the gateway says so

@@ -475,7 +475,8 @@ def _handoff_texts(loader: _Loader, lang: str, contacts: Mapping, renderer: Know
             loader.problem(path, yamlfile.line_of(data, key), f"unknown section {key!r}; the sections are: "
                                                               f"{', '.join(sorted(known))}")
     for section, keys in handoff_texts.SECTIONS:
-        entries = data.get(section) if isinstance(data.get(section), dict) else {}
+        section_data = data.get(section)
+        entries = section_data if isinstance(section_data, dict) else {}
         staff = section.startswith("staff")
         found[section] = {}
         for key in keys:

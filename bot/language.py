@@ -191,7 +191,7 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
         top = max(_lingua_scores(own).items(), key=lambda item: item[1], default=("und", 0.0))[0]
         return Detection(None, 0.0, words, unsupported=top if top not in LANGUAGES else "und")
     scores, unsupported = _scores(own, words, classifier)
-    guess = max(scores, key=scores.get)
+    guess = max(scores, key=scores.__getitem__)
     confidence = scores[guess]
     if unsupported:
         return Detection(None, 0.0, words, unsupported=unsupported)

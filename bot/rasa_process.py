@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Dict, Optional, Text
+from typing import TYPE_CHECKING, Any, Dict, Optional, Text
+
+if TYPE_CHECKING:
+    from rasa.core.actions.action import RemoteAction
 
 
-@functools.lru_cache(maxsize=None)
-def _validator(action_class: type) -> Any:
+@functools.cache
+def _validator(action_class: type[RemoteAction]) -> Any:
     from jsonschema import validators
 
     schema = action_class.action_response_format_spec()
@@ -45,12 +48,13 @@ def _check_responses_with_one_validator() -> None:
     rasa_check = RemoteAction._validate_action_result
 
     def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-        if _validator(type(self)).is_valid(result):
+        action_class: type = type(self)   # as `type`: mypy does not see type[Any] as Hashable (mypy#11470)
+        if _validator(action_class).is_valid(result):
             return True
         return rasa_check(self, result)
 
     _validate_action_result.checks_with_cached_validator = True  # type: ignore[attr-defined]
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
 
 
 def _look_up_event_classes_once() -> None:
@@ -71,7 +75,7 @@ def _look_up_event_classes_once() -> None:
         return found if found is not None else rasa_resolve(type_name, default)
 
     resolve_by_type.uses_table = True  # type: ignore[attr-defined]
-    events.Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    events.Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 class _KeptSession:
@@ -106,7 +110,7 @@ def _keep_action_server_connections() -> None:
         return _KeptSession(kept)
 
     session.keeps_sessions = True  # type: ignore[attr-defined]
-    EndpointConfig.session = session  # type: ignore[method-assign]
+    EndpointConfig.session = session
 
 
 def main() -> None:

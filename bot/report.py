@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from bot.config import LANGUAGES
 from bot.knowledge import PLACEHOLDER, Knowledge
@@ -63,10 +64,10 @@ class Section:
     title: str
     header: tuple[str, ...]
     rows: list[tuple[str, ...]]
-    classes: list[tuple[str, ...]] = ()   # CSS class per cell (HTML only)
+    classes: Sequence[tuple[str, ...]] = ()   # CSS class per cell (HTML only)
 
 
-def sections(k: Knowledge, usage: list[tuple] = ()) -> list[Section]:
+def sections(k: Knowledge, usage: Sequence[tuple] = ()) -> list[Section]:
     """The report's tables, once; Markdown and HTML only render them."""
     table = cells(k)
     result = [Section("Per language", ("language", "answers", "complete", "approved", "reviewed"),
@@ -86,7 +87,7 @@ def sections(k: Knowledge, usage: list[tuple] = ()) -> list[Section]:
     return result
 
 
-def markdown(k: Knowledge, usage: list[tuple] = ()) -> str:
+def markdown(k: Knowledge, usage: Sequence[tuple] = ()) -> str:
     lines = ["# Content report", ""]
     for section in sections(k, usage):
         lines += [f"## {section.title}", "", "| " + " | ".join(section.header) + " |",
@@ -101,7 +102,7 @@ margin-bottom:2rem}td,th{border:1px solid #999;padding:.3rem .5rem;text-align:le
 .changed{background:#ffd9a8}"""
 
 
-def html_page(k: Knowledge, usage: list[tuple] = ()) -> str:
+def html_page(k: Knowledge, usage: Sequence[tuple] = ()) -> str:
     esc = html.escape
     out = ["<!doctype html><html lang='en'><meta charset='utf-8'><title>Content report</title>",
            f"<style>{_STYLE}</style><h1>Content report</h1>",
@@ -116,7 +117,7 @@ def html_page(k: Knowledge, usage: list[tuple] = ()) -> str:
     return "\n".join(out) + "\n</html>\n"
 
 
-def write(k: Knowledge, folder: Path, usage: list[tuple] = ()) -> tuple[Path, Path]:
+def write(k: Knowledge, folder: Path, usage: Sequence[tuple] = ()) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     page, md = folder / "content-report.html", folder / "content-report.md"
     page.write_text(html_page(k, usage), encoding="utf-8")

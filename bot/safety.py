@@ -24,7 +24,7 @@ Every language's lists apply to every message: someone may cry for help in anoth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 from bot.text import tokens, words
 

@@ -18,7 +18,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import yaml
 
@@ -62,7 +62,7 @@ class Assistant:
 
     def send(self, sender: str, message: str, metadata: Optional[dict] = None, timeout: float = 30) -> list[dict]:
         """Send one message through the REST channel and return the bot's messages."""
-        body = {"sender": sender, "message": message}
+        body: dict[str, Any] = {"sender": sender, "message": message}
         if metadata is not None:
             body["metadata"] = metadata
         request = urllib.request.Request(self.webhook, data=json.dumps(body).encode(),

@@ -24,6 +24,7 @@ from telegram.ext import Application
 from bot.channels.relay import RasaRelay
 from bot.channels.telegram import TelegramConfig, build_application
 from bot.channels.whatsapp import WhatsAppConfig, WhatsAppGateway
+from bot.config import ConfigError
 from bot.handoff import turns
 from bot.handoff.cases import PREFIX, Cases
 from bot.handoff.config import HandoffConfig, Hours
@@ -462,16 +463,16 @@ def test_handoff_is_off_by_default_and_its_configuration_is_checked(monkeypatch)
     assert HandoffConfig.from_env() is None
     assert TelegramConfig.from_env().handoff is None
     monkeypatch.setenv("BOT_HANDOFF_CHAT", "12345")
-    with pytest.raises(SystemExit, match="negative number"):
+    with pytest.raises(ConfigError, match="negative number"):
         HandoffConfig.from_env()
     monkeypatch.setenv("BOT_HANDOFF_CHAT", str(STAFF_CHAT))
-    with pytest.raises(SystemExit) as missing:
+    with pytest.raises(ConfigError) as missing:
         HandoffConfig.from_env()
     assert "BOT_HANDOFF_HOURS is not set" in str(missing.value) and "REDIS_HOST is not set" in str(missing.value)
     monkeypatch.setenv("BOT_HANDOFF_HOURS", "weekdays 9-5")
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("BOT_ID_SECRET", TEST_SECRET)
-    with pytest.raises(SystemExit, match="mon-fri 09:00-17:00"):
+    with pytest.raises(ConfigError, match="mon-fri 09:00-17:00"):
         HandoffConfig.from_env()
     monkeypatch.setenv("BOT_HANDOFF_HOURS", "mon-fri 09:00-17:00, sat 10:00-14:00")
     config = HandoffConfig.from_env()

@@ -30,7 +30,7 @@ from typing import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Option
 import httpx
 
 from bot import knowledge as knowledge_module
-from bot.config import ConfigError, listen_address, settings
+from bot.config import settings
 
 logger = logging.getLogger(__name__)
 

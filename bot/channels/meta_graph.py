@@ -8,8 +8,9 @@ when both are given, so only one is ever sent here).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
@@ -27,7 +28,7 @@ class Recipient:
     (business-scoped user id). The id itself is personal data: never logged, never in repr."""
 
     field: str
-    id: str = field(repr=False)
+    id: str = dataclasses.field(repr=False)   # `field` here would name the attribute above
 
     def as_params(self) -> dict[str, str]:
         return {self.field: self.id}

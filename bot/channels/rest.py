@@ -134,7 +134,7 @@ class RestChannel(InputChannel):
             except Exception:  # noqa: BLE001 - sanic raises several types on invalid JSON or UTF-8
                 return response.json({"error": "the body must be valid JSON"}, status=400)
             fields, error = parse_request(body, max_chars)
-            if error:
+            if fields is None:   # rejected: `error` says why
                 return response.json({"error": error}, status=400)
             collector = TogetherOutputChannel()
             sender = pseudonymise(self.name(), fields["sender"])

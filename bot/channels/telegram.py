@@ -26,12 +26,26 @@ from telegram import Message, Update
 from telegram.constants import ChatType, MessageAttachmentType, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler,
-    CommandHandler, ContextTypes, MessageHandler, SimpleUpdateProcessor, TypeHandler, filters,
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    SimpleUpdateProcessor,
+    TypeHandler,
+    filters,
 )
 
 from bot.channels.gateway import (
-    InOrder, Seen, content_store, log_failure, quiet_http_logs, setup_logging,
+    InOrder,
+    Seen,
+    content_store,
+    log_failure,
+    quiet_http_logs,
+    setup_logging,
     until_stopped,
 )
 from bot.channels.relay import RasaRelay
@@ -150,7 +164,10 @@ class Gateway:
         self.desk: Optional[Desk] = None
 
     async def converse(self, update: Update, context: Context, message: str, kind: Optional[str] = None) -> None:
-        chat_id = update.effective_chat.id
+        chat = update.effective_chat
+        if chat is None:
+            return   # the handlers that call this only get updates from a (private) chat
+        chat_id = chat.id
         sender = pseudonymise(CHANNEL, str(chat_id))
         metadata = metadata_for(update, kind)
         if self.handoff:
@@ -169,20 +186,28 @@ class Gateway:
 
     async def on_text(self, update: Update, context: Context) -> None:
         # Buttons and commands are the only way to send a payload; typed "/something" is text.
-        await self.converse(update, context, (update.effective_message.text or "").lstrip("/"))
+        message = update.effective_message
+        if message is None:
+            return   # MessageHandler only passes updates with a message
+        await self.converse(update, context, (message.text or "").lstrip("/"))
 
     async def on_caption(self, update: Update, context: Context) -> None:
         """A captioned photo, video or document: the caption is the user's text (safety first)."""
         message = update.effective_message
+        if message is None:
+            return   # MessageHandler only passes updates with a message
         await self.converse(update, context, (message.caption or "").lstrip("/"), kind=message_kind(message))
 
     async def on_other(self, update: Update, context: Context) -> None:
         """Stickers, photos without a caption, voice, locations...: the assistant answers `not_text`."""
-        await self.converse(update, context, "", kind=message_kind(update.effective_message))
+        message = update.effective_message
+        if message is None:
+            return   # MessageHandler only passes updates with a message
+        await self.converse(update, context, "", kind=message_kind(message))
 
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
-        if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        if query is None or query.message is None or query.message.chat.type != ChatType.PRIVATE:
             return   # the gateway's buttons are only ever in private chats
         try:
             await query.answer()      # stops the button's loading spinner
@@ -233,6 +258,8 @@ class Gateway:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the type only: exception messages can quote user text or ids. The bot keeps running."""
+    if context.error is None:
+        return   # PTB gives every error handler call its error (CallbackContext.from_error)
     log_failure(logger, "telegram: handling an update failed", context.error)
 
 

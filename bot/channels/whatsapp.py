@@ -24,8 +24,13 @@ from typing import Optional
 from aiohttp import web
 
 from bot.channels.gateway import (
-    InOrder, Seen, content_store, log_failure, quiet_http_logs,
-    setup_logging, until_stopped,
+    InOrder,
+    Seen,
+    content_store,
+    log_failure,
+    quiet_http_logs,
+    setup_logging,
+    until_stopped,
 )
 from bot.channels.meta_graph import API_BASE, GraphAPI
 from bot.channels.relay import RasaRelay

@@ -12,8 +12,7 @@ from typing import Mapping, Optional
 
 import yaml
 
-from bot.channels.gateway import ConfigError
-from bot.config import LANGUAGES
+from bot.config import LANGUAGES, ConfigError
 from bot.knowledge import Knowledge
 from bot.text import words
 

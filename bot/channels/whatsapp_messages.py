@@ -93,7 +93,7 @@ def _list(parent: dict, key: str, required: bool = True) -> list:
 
 def _incoming(item: dict, number_id: str, contacts: list[dict]) -> Incoming:
     message_id, kind = item.get("id"), item.get("type")
-    if not all(isinstance(v, str) and v for v in (message_id, kind)):
+    if not (isinstance(message_id, str) and message_id and isinstance(kind, str) and kind):
         raise ValueError("a message needs 'id' and 'type'")
     text, is_payload = _content(item, kind)
     return Incoming(message_id, sender_of(item, contacts), kind, text, is_payload, number_id, _answered(item, kind))
@@ -130,7 +130,8 @@ def _content(item: dict, kind: str) -> tuple[Optional[str], bool]:
     """(text, is_payload): typed text, the caption of a photo, video or document, the id of a
     pressed reply button or list row, the payload of a template's quick-reply button; (None,
     False) for everything that is not text."""
-    body = item.get(kind) if isinstance(item.get(kind), dict) else {}
+    found = item.get(kind)
+    body = found if isinstance(found, dict) else {}
     if kind == "text":
         return str(body.get("body") or ""), False
     if kind in CAPTIONED:
@@ -229,8 +230,10 @@ def _list_message(body: str, rows: list[Button], label: str) -> dict:
 
 def list_label(message: Message, k: Optional[Knowledge]) -> str:
     """The label of a list's button: "Menu" in the message's language (custom.language), else English."""
-    custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
-    lang = custom.get("language") if custom.get("language") in LANGUAGES else FALLBACK_LANGUAGE
+    found = message.get("custom")
+    custom = found if isinstance(found, dict) else {}
+    language = custom.get("language")
+    lang = language if isinstance(language, str) and language in LANGUAGES else FALLBACK_LANGUAGE
     try:
         return k.button("menu", lang) if k else "Menu"
     except KeyError:

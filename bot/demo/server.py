@@ -123,5 +123,6 @@ def create_app(relay: RasaRelay) -> web.Application:
     async def close_relay(_: web.Application) -> None:
         await relay.aclose()
 
-    app.on_cleanup.append(close_relay)
+    # aiohttp 3.9 writes Signal[callback type]; aiosignal 1.4 reads Signal[...] as the callbacks' arguments
+    app.on_cleanup.append(close_relay)  # type: ignore[arg-type]
     return app

@@ -26,7 +26,12 @@ from typing import Callable, Optional
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
 )
 
 from bot import replies
@@ -80,7 +85,7 @@ class Desk:
         if problem:
             await self.staff.note(case, problem, staff=case.staff_name)
             return
-        message = {"text": text, "buttons": [], "custom": {"answer_id": "handoff_staff", "language": case.language}}
+        message: Message = {"text": text, "buttons": [], "custom": {"answer_id": "handoff_staff", "language": case.language}}
         await self._deliver(case, [message])
 
     async def _deliver(self, case: Case, messages: list[Message]) -> bool:
@@ -95,6 +100,8 @@ class Desk:
     # ----------------------------------------------------------------------- staff buttons
     async def on_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
+        if query is None:
+            return   # CallbackQueryHandler only passes updates with a callback query
         parsed = parse_callback(query.data or "")
         if query.message is None or query.message.chat.id != self.config.staff_chat or parsed is None:
             return   # not the staff group's: the gateway handles it as usual

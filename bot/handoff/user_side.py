@@ -67,11 +67,13 @@ class UserSide:
         """Carry out the directives in the assistant's replies; returns what the user gets on top."""
         more: list[Message] = []
         for message in messages:
-            custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+            found = message.get("custom")
+            custom = found if isinstance(found, dict) else {}
             directive = custom.get("handoff")
             if not isinstance(directive, dict):
                 continue
-            lang = custom.get("language") if custom.get("language") in LANGUAGES else FALLBACK_LANGUAGE
+            language = custom.get("language")
+            lang = language if isinstance(language, str) and language in LANGUAGES else FALLBACK_LANGUAGE
             do = directive.get("do")
             if do == "open":
                 more += await self.open(contact, lang, directive.get("recent") or [])

@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
 
@@ -40,7 +42,7 @@ def for_telegram(config: HandoffConfig, bot: Bot, content: KnowledgeStore,
 
 
 def for_whatsapp(config: HandoffConfig, content: KnowledgeStore) -> UserSide:
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if config.telegram_api_base:
         root = config.telegram_api_base.rstrip("/")
         kwargs = {"base_url": f"{root}/bot", "base_file_url": f"{root}/file/bot"}

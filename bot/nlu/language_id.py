@@ -117,7 +117,7 @@ class LanguageId:
             for member in archive.getmembers():
                 if member.name.endswith("/" + MODEL_FILE):
                     handle = archive.extractfile(member)
-                    return cls(pickle.loads(handle.read())) if handle else None  # noqa: S301 - our own file
+                    return cls(pickle.loads(handle.read())) if handle else None
         return None
 
     @classmethod
@@ -125,4 +125,4 @@ class LanguageId:
         path = folder / MODEL_FILE
         if not path.is_file():
             return None
-        return cls(pickle.loads(path.read_bytes()))  # noqa: S301 - our own model file, written at training
+        return cls(pickle.loads(path.read_bytes()))

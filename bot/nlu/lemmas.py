@@ -41,7 +41,7 @@ class Word:
     lemma: str
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _nlp(lang: str):
     import spacy
 

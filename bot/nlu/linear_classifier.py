@@ -106,7 +106,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
         try:
             with model_storage.read_from(resource) as folder:
-                model = pickle.loads((folder / MODEL_FILE).read_bytes())  # noqa: S301 - written by train()
+                model = pickle.loads((folder / MODEL_FILE).read_bytes())
         except (ValueError, FileNotFoundError):
             model = None
         return cls(config, model_storage, resource, model)

@@ -14,7 +14,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import yaml
 
@@ -170,12 +170,13 @@ class Desk:
         for lang in LANGUAGES:
             entry = k.answers[lang][answer_id]
             record = k.reviews.get(lang, {}).get(answer_id)
-            now = review.wording(entry)
+            now = cast(dict, review.wording(entry))   # an answer's wording: {title, text, more}
             edited = record is not None and record.hash != review.text_hash(entry)
             changes = {}
-            if edited and record.reviewed is not None:
+            if edited and record is not None and record.reviewed is not None:
+                reviewed = cast(dict, record.reviewed)
                 for part in review.PARTS:
-                    before, after = str(record.reviewed.get(part, "")), str(now.get(part, ""))
+                    before, after = str(reviewed.get(part, "")), str(now.get(part, ""))
                     if before != after:
                         changes[part] = word_diff(before, after)
             cells.append(Cell(lang, k.review_status(answer_id, lang), record, review.text_hash(entry),
@@ -209,7 +210,7 @@ class Desk:
         edited = record is not None and record.hash != review.text_hash(phrases)
         added: list[str] = []
         removed: list[str] = []
-        if edited and record.reviewed is not None:
+        if edited and record is not None and record.reviewed is not None:
             before = set(record.reviewed)
             added = [p for p in phrases if p not in before]
             removed = [p for p in record.reviewed if p not in set(phrases)]

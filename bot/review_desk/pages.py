@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 from bot import review
 from bot.config import LANGUAGES
 from bot.knowledge import Knowledge, Problem
-from bot.review_desk.model import CAREFUL_CHOICES, SAFETY_LISTS, Cell, Desk, Row, SafetyCell
+from bot.review_desk.model import CAREFUL_CHOICES, Cell, Desk, Row
 
 STATUS_CLASS = {review.APPROVED: "approved", review.CHANGED: "changed", review.REJECTED: "rejected",
                 review.UNREVIEWED: "unreviewed"}

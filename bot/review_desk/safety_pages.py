@@ -71,7 +71,7 @@ def safety_list(desk: Desk, k: Knowledge, cell: SafetyCell, results: dict, done:
     <p class="status" id="status">{badge(cell.status)} {record_line(cell.record, cell.edited_since)}</p>
     <p class="recall">{_recall_text(desk.recall_of(results, lang, name), k, lang, name)}</p>
     {changes}
-    {review_forms(review.safety_key(name), lang, cell.hash, f"this list", f"/safety/{lang}/{name}")}
+    {review_forms(review.safety_key(name), lang, cell.hash, "this list", f"/safety/{lang}/{name}")}
     <h2>The {len(cell.phrases)} phrases</h2>
     <p class="hint">Matching ignores case, accents and repeated letters; <code>word*</code> matches any ending, a lone
       <code>*</code> one word, <code>..</code> up to three words (docs/content-schema.md).</p>
