@@ -16,7 +16,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.channels.relay import RasaRelay
-from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramConfig, build_application, webhook_app
+from bot.channels.telegram import TelegramConfig, build_application
+from bot.channels.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_app
 from bot.channels.whatsapp import SIGNATURE_HEADER, WhatsAppConfig, WhatsAppGateway
 from bot.config import LANGUAGES
 from bot.knowledge import KnowledgeStore

@@ -16,16 +16,9 @@ from telegram.ext import Application
 
 from bot import replies
 from bot.channels.relay import RasaRelay, split_text
-from bot.channels.telegram import (
-    SECRET_HEADER,
-    WEBHOOK_PATH,
-    ConfigError,
-    PerChatOrder,
-    TelegramConfig,
-    build_application,
-    webhook_app,
-)
+from bot.channels.telegram import ConfigError, PerChatOrder, TelegramConfig, build_application
 from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, send_replies
+from bot.channels.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_app
 from bot.config import LANGUAGES
 from bot.knowledge import TELEGRAM_TEXT_LIMIT, KnowledgeStore
 from bot.privacy import pseudonymise

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from bot import review, yamlfile
 from bot.config import LANGUAGES
-from bot.handoff import texts as handoff_texts
+from bot.knowledge.handoff_files import handoff_files
 from bot.knowledge.model import (
     ANSWER_VALUES,
     BUTTON_KEYS,
@@ -31,7 +31,6 @@ from bot.paths import LOCALES
 from bot.safety import CATEGORIES as SAFETY_CATEGORIES
 from bot.safety import LIST_KEYS as SAFETY_LIST_KEYS
 from bot.safety import SafetyMatcher
-from bot.text import words
 
 
 class _Loader:
@@ -46,6 +45,10 @@ class _Loader:
             return str(path.relative_to(self.root.parent))
         except ValueError:
             return str(path)
+
+    def limit(self, path: Path, line: int, what: str, text: str, limit: int, channel: str) -> None:
+        if len(text) > limit:
+            self.problem(path, line, f"{what} is {len(text)} characters, over the {channel} limit of {limit}")
 
     def problem(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(self.rel(path), line, message))
@@ -149,11 +152,6 @@ class _Loader:
         return data, data or None
 
 
-def _limit(loader: _Loader, path: Path, line: int, what: str, text: str, limit: int, channel: str) -> None:
-    if len(text) > limit:
-        loader.problem(path, line, f"{what} is {len(text)} characters, over the {channel} limit of {limit}")
-
-
 def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
          serve_unreviewed: bool = True) -> Knowledge:
     """Read and check every knowledge file; raise :class:`KnowledgeError` listing all problems."""
@@ -196,12 +194,12 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                 loader.problem(path, line, f"text of {answer_id!r} must show when it was last checked: "
                                            "add {last_checked}")
             placeholder_sets.setdefault(("answers", answer_id), {})[lang] = found
-            _limit(loader, path, line, f"title of {answer_id!r}", entry["title"], BUTTON_TITLE_LIMIT, "button title")
+            loader.limit(path, line, f"title of {answer_id!r}", entry["title"], BUTTON_TITLE_LIMIT, "button title")
             text = renderer.render(entry["text"], review_state="x" * 120, last_checked="x" * 20)
-            _limit(loader, path, line, f"text of {answer_id!r}", text, FIRST_MESSAGE_LIMIT,
+            loader.limit(path, line, f"text of {answer_id!r}", text, FIRST_MESSAGE_LIMIT,
                    "first message (one phone screen; move details to `more`)")
             if "more" in entry:
-                _limit(loader, path, line, f"more of {answer_id!r}", renderer.render(entry["more"]),
+                loader.limit(path, line, f"more of {answer_id!r}", renderer.render(entry["more"]),
                        TELEGRAM_TEXT_LIMIT, "Telegram message")
 
         # system texts
@@ -216,7 +214,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
             system[lang][key] = text
             found = loader.placeholders(path, line, text, contacts, RUNTIME_VALUES)
             placeholder_sets.setdefault(("system", key), {})[lang] = found
-            _limit(loader, path, line, f"system text {key!r}", renderer.render(text, topic="x" * 20),
+            loader.limit(path, line, f"system text {key!r}", renderer.render(text, topic="x" * 20),
                    WHATSAPP_BODY_LIMIT, "WhatsApp interactive body")
 
         # ui
@@ -237,10 +235,10 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                 if not labels.get(key):
                     loader.problem(path, yamlfile.line_of(data, group), f"missing translation: {group}.{key}")
                 elif limit:
-                    _limit(loader, path, yamlfile.line_of(labels, key), f"{group}.{key}", str(labels[key]),
+                    loader.limit(path, yamlfile.line_of(labels, key), f"{group}.{key}", str(labels[key]),
                            limit, "button title")
         if "language_name" in data:
-            _limit(loader, path, yamlfile.line_of(data, "language_name"), "language_name",
+            loader.limit(path, yamlfile.line_of(data, "language_name"), "language_name",
                    str(data["language_name"]), BUTTON_TITLE_LIMIT, "button title")
         words = data.get("language_words") or {}
         for code in LANGUAGES:
@@ -249,7 +247,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                                f"language_words has no names for {code!r}")
 
         # live handoff texts (bot/handoff/texts.py, docs/handoff.md)
-        handoff[lang] = _handoff_texts(loader, lang, contacts, renderer, placeholder_sets)
+        handoff[lang] = handoff_files(loader, lang, contacts, renderer, placeholder_sets)
 
         # safety phrases
         path = loader.root / lang / "safety.yml"
@@ -296,50 +294,6 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
     return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher(safety_lists), values,
                      version=_fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines,
                      safety_lists=safety_lists, handoff=handoff)
-
-
-def _handoff_texts(loader: _Loader, lang: str, contacts: Mapping, renderer: Knowledge,
-                   placeholder_sets: dict[tuple[str, str], dict[str, set]]) -> dict[str, Any]:
-    """`locales/<lang>/handoff.yml`: every key of bot.handoff.texts, within the channel limits,
-    with the placeholders its section allows, and the words that end a chat with staff."""
-    path = loader.root / lang / handoff_texts.FILE
-    data = loader.read(path) or {}
-    found: dict[str, Any] = {}
-    known = {section for section, _ in handoff_texts.SECTIONS} | {"stop_words"}
-    for key in data:
-        if key not in known:
-            loader.problem(path, yamlfile.line_of(data, key), f"unknown section {key!r}; the sections are: "
-                                                              f"{', '.join(sorted(known))}")
-    for section, keys in handoff_texts.SECTIONS:
-        section_data = data.get(section)
-        entries = section_data if isinstance(section_data, dict) else {}
-        staff = section.startswith("staff")
-        found[section] = {}
-        for key in keys:
-            text = entries.get(key)
-            line = yamlfile.line_of(entries, key, yamlfile.line_of(data, section))
-            if not isinstance(text, str) or not text.strip():
-                loader.problem(path, line, f"missing translation: {section}.{key}")
-                continue
-            found[section][key] = text
-            allowed = set(handoff_texts.STAFF_VALUES) if staff else {"retention_hours"}
-            placeholders = loader.placeholders(path, line, text, contacts, allowed)
-            placeholder_sets.setdefault(("handoff", f"{section}.{key}"), {})[lang] = placeholders
-            if section.endswith("buttons"):
-                _limit(loader, path, line, f"{section}.{key}", text, BUTTON_TITLE_LIMIT, "button title")
-            elif section == "user":
-                _limit(loader, path, line, f"user.{key}", renderer.render(text), WHATSAPP_BODY_LIMIT,
-                       "WhatsApp interactive body")
-            elif key == "topic":
-                _limit(loader, path, line, "staff.topic", text, handoff_texts.TOPIC_NAME_LIMIT - 40,
-                       "forum topic name (with room for the values)")
-    stop = data.get("stop_words")
-    if not isinstance(stop, list) or not stop or not all(isinstance(w, str) and words(w) for w in stop):
-        loader.problem(path, yamlfile.line_of(data, "stop_words"),
-                       "stop_words must be a list of words that end a chat with staff")
-        stop = []
-    found["stop_words"] = [str(w) for w in stop]
-    return found
 
 
 def _fingerprint(root: Path) -> str:

@@ -91,7 +91,8 @@ FakeGraph = fake.FakeGraph
 
 
 async def telegram(doc: dict) -> str:
-    from bot.channels.telegram import SECRET_HEADER, TelegramConfig, build_application, webhook_app
+    from bot.channels.telegram import TelegramConfig, build_application
+    from bot.channels.telegram_webhook import SECRET_HEADER, webhook_app
 
     async with FakeRasa() as rasa, FakeTelegram() as api:
         app = build_application(TelegramConfig(token=TOKEN, api_base=api.url, rasa_url=rasa.url, mode="webhook",
