@@ -47,7 +47,7 @@ telegram whatsapp: setup   ## the assistant in the background + that gateway (do
 	$(PY) -m bot $@
 
 lint: setup          ## ruff (settings in pyproject.toml)
-	.venv/bin/ruff check bot actions bench tests
+	.venv/bin/ruff check bot actions bench tests testkit
 
 types: setup         ## mypy on bot/ and actions/ (settings in pyproject.toml)
 	.venv/bin/mypy

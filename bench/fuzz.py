@@ -1,4 +1,4 @@
-"""The long bad-input run: 10,000+ generated inputs per channel (tests/fuzz.py, fixed seeds).
+"""The long bad-input run: 10,000+ generated inputs per channel (testkit/fuzz.py, fixed seeds).
 
 REST: raw bodies against the real assistant (trained model, action server). WhatsApp: the
 webhook gateway over HTTP (signed posts) with an instant fake Rasa and the fake Graph API (every
@@ -19,13 +19,13 @@ import uuid
 
 from bot import services
 from bot.training import ensure_model
-from tests import fuzz
-from tests.fake_telegram import FakeRasa, text_update
-from tests.test_fuzz import SEED, check_rest
+from testkit import fuzz
+from testkit.fake_telegram import FakeRasa, text_update
+from testkit.fuzz import SEED, check_rest
 
 
 async def whatsapp(count: int) -> dict[str, int]:
-    from tests.test_whatsapp import whatsapp as gateway
+    from testkit.whatsapp_gateway import whatsapp as gateway
 
     seen = {"answered": 0, "refused": 0}
     senders: set[str] = set()
@@ -57,7 +57,7 @@ def without_phone_numbers(body: dict) -> None:
 
 
 async def telegram(count: int) -> int:
-    from tests.test_telegram import feed, gateway, new_chat
+    from testkit.telegram_gateway import feed, gateway, new_chat
 
     rng = random.Random(SEED + 3)
     async with FakeRasa() as rasa, gateway(rasa.url) as (app, api):

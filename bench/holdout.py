@@ -11,20 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from bot.config import LANGUAGES
 from bot.language import Detection, decide
-from bot.paths import ROOT
-
-HELD_OUT = ROOT / "tests" / "nlu"
-
-
-def examples(lang: str, folder: Path = HELD_OUT) -> list[tuple[str, str]]:
-    """(intent, text) pairs from a Rasa NLU YAML file."""
-    data = yaml.safe_load((folder / f"{lang}.yml").read_text(encoding="utf-8"))
-    return [(block["intent"], line[2:].strip()) for block in data.get("nlu", []) if "intent" in block
-            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+from testkit.held_out import examples
 
 
 @dataclass

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import httpx
 
-from bench.holdout import examples
 from bench.speed import ask
 from bench.telegram_overhead import percentile
 from bot import services
@@ -31,7 +30,8 @@ from bot.config import LANGUAGES
 from bot.paths import ROOT
 from bot.services import free_port
 from bot.training import ensure_model
-from tests.conftest import start_redis
+from testkit.held_out import examples
+from testkit.redis_server import start_redis
 
 
 async def user(n: int, urls: list[str], deadline: float, client: httpx.AsyncClient,

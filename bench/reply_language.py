@@ -25,9 +25,9 @@ from typing import Optional
 
 import yaml
 
-from bench.holdout import examples
 from bot import language
 from bot.config import LANGUAGES
+from testkit.held_out import examples
 
 DATA = Path(__file__).parent / "data"
 SHORT = DATA / "short_messages.yml"

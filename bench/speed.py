@@ -24,12 +24,12 @@ from typing import Iterator, Optional
 
 import httpx
 
-from bench.holdout import examples
-from bench.processes import command_line, descendants, rss_mb
 from bench.telegram_overhead import percentile
 from bot import services
 from bot.config import LANGUAGES
 from bot.training import ensure_model
+from testkit.held_out import examples
+from testkit.processes import command_line, descendants, rss_mb
 
 LEVELS = (1, 8, 32)
 TURNS_PER_CONVERSATION = 10

@@ -1,6 +1,6 @@
 """What does the Telegram gateway add per message, and how much memory does it take?
 
-Real python-telegram-bot code against the fake Bot API (tests/fake_telegram.py) and a fake Rasa
+Real python-telegram-bot code against the fake Bot API (testkit/fake_telegram.py) and a fake Rasa
 that answers instantly, both in a child process, so this process is the gateway alone: parsing
 the update, the HTTP hop to Rasa, "typing…", the keyboard and sending the reply, over loopback.
 The real Telegram round trip (~50-150 ms from the Netherlands) and Rasa's own time come on top.
@@ -17,7 +17,7 @@ import sys
 import time
 from multiprocessing.connection import Connection
 
-from bench.processes import rss_mb
+from testkit.processes import rss_mb
 
 HEAVY_MODULES = ("rasa", "tensorflow", "sanic", "lingua", "spacy")
 
@@ -32,7 +32,7 @@ def serve_fakes(conn: Connection, fake_api: str) -> None:
     parent says stop."""
     import importlib
 
-    from tests.fake_telegram import FakeRasa
+    from testkit.fake_telegram import FakeRasa
 
     module, name = fake_api.split(":")
     api_class = getattr(importlib.import_module(module), name)
@@ -49,7 +49,7 @@ async def measure(api_url: str, rasa_url: str, messages: int, warmup: int = 50) 
     from telegram import Update
 
     from bot.channels.telegram import TelegramConfig, build_application
-    from tests.fake_telegram import TOKEN, text_update
+    from testkit.fake_telegram import TOKEN, text_update
 
     app = build_application(TelegramConfig(token=TOKEN, api_base=api_url, rasa_url=rasa_url))
     await app.initialize()
@@ -97,7 +97,7 @@ def run(measure, fake_api: str, doc: str) -> None:
 
 
 def main() -> None:
-    run(measure, "tests.fake_telegram:FakeTelegram", __doc__)
+    run(measure, "testkit.fake_telegram:FakeTelegram", __doc__)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What does the WhatsApp gateway add per message, and how much memory does it take?
 
-The real gateway (its aiohttp webhook server) against the fake Graph API (tests/fake_graph.py)
+The real gateway (its aiohttp webhook server) against the fake Graph API (testkit/fake_graph.py)
 and a fake Rasa that answers instantly, both in a child process, so this process is the gateway:
 checking the signature, parsing the notification, the HTTP hop to Rasa, rendering and sending the
 reply, over loopback. The signed POST that plays Meta's part is made from this process too, so its
@@ -23,7 +23,7 @@ async def measure(api_url: str, rasa_url: str, messages: int, warmup: int = 50) 
     from aiohttp import web
 
     from bot.channels.whatsapp import SIGNATURE_HEADER, WEBHOOK_PATH, WhatsAppConfig, WhatsAppGateway
-    from tests import fake_graph as fake
+    from testkit import fake_graph as fake
 
     gateway = WhatsAppGateway(WhatsAppConfig(
         verify_token=fake.VERIFY_TOKEN, app_secret=fake.APP_SECRET, access_token=fake.ACCESS_TOKEN,
@@ -54,7 +54,7 @@ async def measure(api_url: str, rasa_url: str, messages: int, warmup: int = 50) 
 
 
 def main() -> None:
-    run(measure, "tests.fake_graph:FakeGraph", __doc__)
+    run(measure, "testkit.fake_graph:FakeGraph", __doc__)
 
 
 if __name__ == "__main__":

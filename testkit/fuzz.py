@@ -1,13 +1,17 @@
 """Seeded generators of hostile input, shared by tests/test_fuzz.py (short runs) and bench/fuzz.py
-(10,000+ per channel). The same seed gives the same inputs, so a failure can be replayed."""
+(10,000+ per channel). The same seed gives the same inputs, so a failure can be replayed. Also the
+REST contract both check (`check_rest`) and the seed they start from (`SEED`)."""
 from __future__ import annotations
 
 import json
 import random
+import urllib.error
+import urllib.request
 from typing import Any, Iterator
 
-from tests import fake_graph
+from testkit import fake_graph
 
+SEED = 20261123   # tests/test_fuzz.py starts from it, bench/fuzz.py from SEED + 2
 WORDS = {
     "nl": "mag de politie mijn huis in zonder toestemming zorgverzekering aangifte".split(),
     "en": "can the police enter my home do I need health insurance report".split(),
@@ -111,3 +115,29 @@ def whatsapp_bodies(seed: int, count: int) -> Iterator[tuple[Any, bool]]:
             {"entry": [{"changes": [{"value": {"messages": [{"id": "w", "from": number}] * 5000}}]}]},   # huge batch
             b"[" * 100_000 + b"]" * 100_000,
         ]), False
+
+
+def post_raw(url: str, body: bytes) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def check_rest(webhook: str, bodies) -> dict[str, int]:
+    """Send each body; assert the contract; count what happened."""
+    seen = {"answered": 0, "refused": 0}
+    for raw, well_formed in bodies:
+        status, answer = post_raw(webhook, raw)
+        assert status < 500, (status, raw[:200])
+        if well_formed:
+            assert status == 200, (status, raw[:200])
+            messages = json.loads(answer)
+            assert messages and (messages[0].get("text") or "").strip(), ("no answer", raw[:200])
+            seen["answered"] += 1
+        else:
+            assert 400 <= status < 500, (status, raw[:200])
+            seen["refused"] += 1
+    return seen

@@ -11,6 +11,7 @@ import pytest
 from bot import knowledge as knowledge_module
 from bot.config import LANGUAGES
 from bot.paths import ROOT
+from testkit.redis_server import start_redis
 
 TESTS = Path(__file__).parent
 TEST_SECRET = "test-secret-for-pseudonyms-0123456789"
@@ -114,28 +115,6 @@ def rest_key(sender: str) -> str:
     import hmac
 
     return "re-" + hmac.new(TEST_SECRET.encode(), f"rest:{sender}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def start_redis(folder: Path, port: int):
-    """A real redis-server on 127.0.0.1:`port` (no persistence), ready to answer; returns the process."""
-    import shutil
-    import subprocess
-    import time
-
-    import redis
-
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: run scripts/test-services.sh (Debian: apt-get install redis-server)"
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
-                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    client = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            return process
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise AssertionError(f"redis-server did not start on port {port}")
 
 
 @pytest.fixture(scope="session")

@@ -64,7 +64,7 @@ def test_production_refuses_to_start_any_process_without_the_secret(name, args, 
 def test_the_assistant_listens_on_127_0_0_1_only(assistant):
     """`bot run` starts these two servers the same way (bot.services): Rasa and the action server
     (which listened on every interface before: a fieldworker's laptop on public Wi-Fi exposed it)."""
-    from bench.processes import command_line, descendants, listening
+    from testkit.processes import command_line, descendants, listening
 
     servers = {pid for pid in descendants(os.getpid())
                if "rasa_sdk" in command_line(pid) or "rasa_process run" in command_line(pid)}
@@ -83,7 +83,7 @@ def fakes():
 
     from aiohttp import web
 
-    from tests.fake_telegram import TOKEN, FakeTelegram
+    from testkit.fake_telegram import TOKEN, FakeTelegram
 
     ready, urls = threading.Event(), {}
     loop = asyncio.new_event_loop()
@@ -111,8 +111,8 @@ def fakes():
 def test_the_gateways_listen_on_127_0_0_1(fakes, gateway):
     import time
 
-    from bench.processes import listening
     from bot.services import free_port
+    from testkit.processes import listening
 
     port = free_port()
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "BOT_RASA_URL": fakes["rasa"]}

@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench.processes import descendants
 from bot.config import LANGUAGES
 from bot.knowledge import MENU_TOPICS
 from bot.paths import ROOT
 from bot.services import Assistant, free_port
+from testkit.processes import descendants
 from tests.conftest import TEST_SECRET, rest_key
 
 CHROMIUM = os.environ.get("BOT_CHROMIUM", "/usr/bin/chromium")
@@ -263,7 +263,7 @@ def test_the_page_endpoints_refuse_bad_requests_and_set_a_strict_policy(demo):
 
 
 def test_every_server_of_the_demo_listens_on_127_0_0_1_only(demo):
-    from bench.processes import listening
+    from testkit.processes import listening
 
     sockets = listening({demo.process.pid} | descendants(demo.process.pid))
     assert len(sockets) >= 3, sockets   # the page, Rasa and the action server

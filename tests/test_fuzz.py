@@ -1,45 +1,16 @@
-"""Bad input, generated (tests/fuzz.py, fixed seeds): never a crash, never a 5xx, every well-formed
+"""Bad input, generated (testkit/fuzz.py, fixed seeds): never a crash, never a 5xx, every well-formed
 message answered, every malformed payload refused with a 4xx. Short runs here; bench/fuzz.py runs
 10,000+ per channel."""
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
+import asyncio
 
 import pytest
 
 from bot.channels.whatsapp import parse_notification
-from tests import fuzz
-from tests.fake_telegram import FakeRasa, text_update
-
-SEED = 20261123
-
-
-def post_raw(url: str, body: bytes) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def check_rest(webhook: str, bodies) -> dict[str, int]:
-    """Send each body; assert the contract; count what happened."""
-    seen = {"answered": 0, "refused": 0}
-    for raw, well_formed in bodies:
-        status, answer = post_raw(webhook, raw)
-        assert status < 500, (status, raw[:200])
-        if well_formed:
-            assert status == 200, (status, raw[:200])
-            messages = json.loads(answer)
-            assert messages and (messages[0].get("text") or "").strip(), ("no answer", raw[:200])
-            seen["answered"] += 1
-        else:
-            assert 400 <= status < 500, (status, raw[:200])
-            seen["refused"] += 1
-    return seen
+from testkit import fuzz
+from testkit.fake_telegram import FakeRasa, text_update
+from testkit.fuzz import SEED, check_rest
 
 
 def test_rest_channel_fuzz(assistant):
@@ -62,7 +33,7 @@ def test_whatsapp_parser_fuzz_only_raises_value_error():
 
 
 def test_whatsapp_webhook_fuzz(caplog):
-    from tests.test_whatsapp import run, whatsapp
+    from testkit.whatsapp_gateway import whatsapp
 
     async def scenario() -> dict[str, int]:
         seen = {"answered": 0, "refused": 0}
@@ -81,7 +52,7 @@ def test_whatsapp_webhook_fuzz(caplog):
                 seen["answered"] += 1
         return seen
 
-    seen = run(scenario())
+    seen = asyncio.run(scenario())
     assert seen["answered"] > 100 and seen["refused"] > 50
     assert "could not be reached" not in caplog.text, "a message did not reach the assistant"
 
@@ -89,7 +60,7 @@ def test_whatsapp_webhook_fuzz(caplog):
 def test_telegram_gateway_fuzz(caplog):
     import random
 
-    from tests.test_telegram import feed, gateway, new_chat, run
+    from testkit.telegram_gateway import feed, gateway, new_chat
 
     async def scenario() -> int:
         rng = random.Random(SEED)
@@ -103,5 +74,5 @@ def test_telegram_gateway_fuzz(caplog):
                 answered += 1
         return answered
 
-    assert run(scenario()) == 200
+    assert asyncio.run(scenario()) == 200
     assert "could not be reached" not in caplog.text, "a message did not reach the assistant"

@@ -30,10 +30,10 @@ from bot.handoff.cases import PREFIX, Cases
 from bot.handoff.config import HandoffConfig, Hours
 from bot.knowledge import KnowledgeStore
 from bot.privacy import pseudonymise
-from tests import fake_graph as fake
+from testkit import fake_graph as fake
+from testkit.fake_graph import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph, choices, shown_text
+from testkit.fake_telegram import TOKEN, FakeTelegram, callback_update, staff_callback, staff_message, text_update
 from tests.conftest import TEST_SECRET, rest_key, server_logs
-from tests.fake_graph import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph, choices, shown_text
-from tests.fake_telegram import TOKEN, FakeTelegram, callback_update, staff_callback, staff_message, text_update
 
 pytestmark = pytest.mark.usefixtures("pseudonym_secret")
 

@@ -5,9 +5,9 @@ test catches regressions, not noise. Reply language is checked on the same messa
 """
 import pytest
 
-from bench.holdout import examples
 from bot.config import LANGUAGES
 from bot.language import Detection, decide
+from testkit.held_out import examples
 from tests.conftest import parse_all
 
 INTENT_FLOOR = 0.93          # measured 97.7-99.1% with the linear classifier (docs/nlu-evaluation.md)

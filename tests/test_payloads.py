@@ -21,10 +21,10 @@ from bot.channels.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_a
 from bot.channels.whatsapp import SIGNATURE_HEADER, WhatsAppConfig, WhatsAppGateway
 from bot.config import LANGUAGES
 from bot.knowledge import KnowledgeStore
-from tests import fake_graph as fake
+from testkit import fake_graph as fake
+from testkit.fake_graph import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph, shown_text
+from testkit.fake_telegram import BOT_USER, TOKEN, FakeTelegram
 from tests.conftest import server_logs
-from tests.fake_graph import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph, shown_text
-from tests.fake_telegram import BOT_USER, TOKEN, FakeTelegram
 from tests.payloads import items, load, personal_strings
 
 SECRET = "payload-suite-secret-0123456789"

@@ -15,7 +15,8 @@ import redis
 from bot import services
 from bot.paths import ROOT
 from bot.services import free_port
-from tests.conftest import TEST_SECRET, answer_ids, languages_of, rest_key, start_redis
+from testkit.redis_server import start_redis
+from tests.conftest import TEST_SECRET, answer_ids, languages_of, rest_key
 
 PRODUCTION = ROOT / "endpoints.production.yml"
 

@@ -1,30 +1,26 @@
-"""The Telegram gateway: real python-telegram-bot code against a fake Bot API (tests/fake_telegram.py)
+"""The Telegram gateway: real python-telegram-bot code against a fake Bot API (testkit/fake_telegram.py)
 and the real assistant (trained model, action server, REST channel). No internet, no real token."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Optional
+from typing import Any, Awaitable, Optional
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from telegram import Update
-from telegram.ext import Application
 
 from bot import replies
 from bot.channels.relay import RasaRelay, split_text
-from bot.channels.telegram import ConfigError, PerChatOrder, TelegramConfig, build_application
+from bot.channels.telegram import ConfigError, PerChatOrder, TelegramConfig
 from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, send_replies
 from bot.channels.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_app
 from bot.config import LANGUAGES
-from bot.knowledge import TELEGRAM_TEXT_LIMIT, KnowledgeStore
+from bot.knowledge import TELEGRAM_TEXT_LIMIT
 from bot.privacy import pseudonymise
 from bot.services import free_port
-from tests.conftest import rest_key, server_logs
-from tests.fake_telegram import (
+from testkit.fake_telegram import (
     BOT_USER,
     LOCATION,
     PHOTO,
@@ -40,6 +36,8 @@ from tests.fake_telegram import (
     group_update,
     text_update,
 )
+from testkit.telegram_gateway import feed, gateway, new_chat
+from tests.conftest import rest_key, server_logs
 
 SECRET = "webhook-secret-0123456789abcdef"
 PREFIX = 40   # characters of an expected text compared (unreviewed answers get a note appended)
@@ -51,40 +49,10 @@ QUESTIONS = {
     "pl": ("gdzie znajdę program wyjścia z pracy seksualnej w mojej okolicy?", "exit_where"),
     "ro": ("lucrez cu opting-in, patronul îmi face asigurarea de sănătate?", "health_insurance_opting_in"),
 }
-_chats = iter(range(700_001, 800_000))
-
-
-def new_chat() -> int:
-    """A fresh chat id per conversation, so tests never share a Rasa conversation."""
-    return next(_chats)
 
 
 def run(scenario: Awaitable[Any]) -> Any:
     return asyncio.run(scenario)
-
-
-@functools.lru_cache(maxsize=1)
-def content() -> KnowledgeStore:
-    """One loaded copy of the knowledge files for all gateways of this module (loading takes seconds)."""
-    return KnowledgeStore()
-
-
-@asynccontextmanager
-async def gateway(rasa_url: str, **config: Any) -> AsyncIterator[tuple[Application, FakeTelegram]]:
-    """The gateway as `python -m bot telegram` builds it, initialised against a fresh fake API."""
-    async with FakeTelegram() as api:
-        app = build_application(TelegramConfig(token=TOKEN, api_base=api.url, rasa_url=rasa_url, **config),
-                                content())
-        await app.initialize()
-        try:
-            yield app, api
-        finally:
-            await app.shutdown()
-            await app.post_shutdown(app)
-
-
-async def feed(app: Application, update: dict) -> None:
-    await app.process_update(Update.de_json(update, app.bot))
 
 
 def starts_like(text: str, expected: str) -> bool:

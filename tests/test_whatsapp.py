@@ -1,45 +1,38 @@
 """The WhatsApp gateway: real channel code behind a real aiohttp server, a fake Graph API
-(tests/fake_graph.py) and the real assistant (trained model, action server, REST channel) or an
+(testkit/fake_graph.py) and the real assistant (trained model, action server, REST channel) or an
 instant fake Rasa. No internet, no Meta account."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Any
 
-import aiohttp
 import pytest
 import yaml
-from aiohttp.test_utils import TestServer
 
 from bot import replies
 from bot.channels.gateway import Seen
-from bot.channels.meta_graph import GraphAPI
-from bot.channels.relay import RasaRelay
-from bot.channels.whatsapp import REQUIRED, SIGNATURE_HEADER, WEBHOOK_PATH, ConfigError, WhatsAppConfig, WhatsAppGateway
+from bot.channels.whatsapp import REQUIRED, ConfigError, WhatsAppConfig
 from bot.channels.whatsapp_commands import Command, CommandWords, command_key
 from bot.channels.whatsapp_messages import CONTINUED, TEXT_LIMIT, list_label, parse_notification, render
 from bot.config import LANGUAGES
-from bot.knowledge import MENU_TOPICS, KnowledgeStore
+from bot.knowledge import MENU_TOPICS
 from bot.paths import LOCALES
 from bot.privacy import pseudonymise
 from bot.services import free_port
-from tests import fake_graph as fake
-from tests.conftest import rest_key, server_logs
-from tests.fake_graph import (
+from testkit import fake_graph as fake
+from testkit.fake_graph import (
     ACCESS_TOKEN,
     APP_SECRET,
     PHONE_NUMBER_ID,
     VERIFY_TOKEN,
-    FakeGraph,
     choices,
     shown_text,
 )
-from tests.fake_telegram import FakeRasa
+from testkit.fake_telegram import FakeRasa
+from testkit.whatsapp_gateway import whatsapp
+from tests.conftest import rest_key, server_logs
 
 PREFIX = 40   # characters of an expected text compared (unreviewed answers get a note appended)
 #: One question per language that the trained model answers reliably.
@@ -74,54 +67,7 @@ pytestmark = pytest.mark.usefixtures("pseudonym_secret")
 
 
 # ------------------------------------------------------------------------------------ harness
-@dataclass
-class Harness:
-    gateway: WhatsAppGateway
-    graph: FakeGraph
-    http: aiohttp.ClientSession
-    server: TestServer
-
-    async def post(self, body: Any = None, raw: Optional[bytes] = None, signature: Optional[str] = None,
-                   signed: bool = True) -> int:
-        raw = fake.encode(body) if raw is None else raw
-        headers = {"Content-Type": "application/json"}
-        if signed:
-            headers[SIGNATURE_HEADER] = fake.sign(raw) if signature is None else signature
-        async with self.http.post(self.server.make_url(WEBHOOK_PATH), data=raw, headers=headers) as answer:
-            return answer.status
-
-    async def get(self, params: dict[str, str]) -> tuple[int, str]:
-        async with self.http.get(self.server.make_url(WEBHOOK_PATH), params=params) as answer:
-            return answer.status, await answer.text()
-
-    async def deliver(self, *messages: dict, body: Optional[dict] = None) -> None:
-        """Post a signed notification, as Meta does, and wait until it has been answered."""
-        assert await self.post(body or fake.notification(*messages)) == 200
-        await self.gateway.drain()
-
-
-@functools.lru_cache(maxsize=1)
-def content() -> KnowledgeStore:
-    """One loaded copy of the knowledge files for all gateways of this module (loading takes seconds)."""
-    return KnowledgeStore()
-
-
-@asynccontextmanager
-async def whatsapp(rasa_url: str, retry_delays_s: Optional[tuple[float, ...]] = None) -> AsyncIterator[Harness]:
-    """The gateway as `python -m bot whatsapp` builds it, serving on a free port, with a fresh fake Graph API."""
-    async with FakeGraph() as graph:
-        config = WhatsAppConfig(verify_token=VERIFY_TOKEN, app_secret=APP_SECRET, access_token=ACCESS_TOKEN,
-                                phone_number_id=PHONE_NUMBER_ID, api_base=graph.url, rasa_url=rasa_url)
-        api = GraphAPI(graph.url, PHONE_NUMBER_ID, ACCESS_TOKEN, retry_delays_s) if retry_delays_s else None
-        relay = RasaRelay(rasa_url, config.rasa_timeout_s, knowledge=content())
-        gateway = WhatsAppGateway(config, content=content(), relay=relay, graph=api)
-        try:
-            async with TestServer(gateway.web_app()) as server, aiohttp.ClientSession() as http:
-                yield Harness(gateway, graph, http, server)
-        finally:
-            await gateway.aclose()
-
-
+# (the gateway itself, `whatsapp(rasa_url)`, is in testkit/whatsapp_gateway.py)
 def run(scenario: Any) -> Any:
     return asyncio.run(scenario)
 

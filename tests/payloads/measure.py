@@ -19,8 +19,8 @@ from collections import Counter
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from tests import fake_graph as fake
-from tests.fake_telegram import BOT_USER, TOKEN, FakeRasa, FakeTelegram
+from testkit import fake_graph as fake
+from testkit.fake_telegram import BOT_USER, TOKEN, FakeRasa, FakeTelegram
 from tests.payloads import items, load
 
 SECRET = "payload-suite-secret-0123456789"
