@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import re
 import signal
-import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -22,6 +18,7 @@ from bot.config import LANGUAGES
 from bot.knowledge import MENU_TOPICS
 from bot.paths import ROOT
 from bot.services import Assistant, free_port
+from testkit.console import Console
 from testkit.processes import descendants
 from tests.conftest import TEST_SECRET, rest_key
 
@@ -40,34 +37,16 @@ def alive(pid: int) -> bool:
         return False
 
 
-class Demo:
+class Demo(Console):
     """`python -m bot demo` in a child process, with its printed addresses."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.api_token = uuid.uuid4().hex
         env = {**os.environ, "BOT_ID_SECRET": TEST_SECRET, "BOT_DEMO_API_TOKEN": self.api_token}
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--port", str(self.port), "--no-browser"],
-                                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        super().__init__([sys.executable, "-m", "bot", "demo", "--port", str(self.port), "--no-browser"],
+                         ROOT, env, "demo", STARTUP_S)
         self.rasa_url = self.url = ""
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def wait_for(self, pattern: str) -> re.Match:
-        while True:
-            try:
-                line = self.lines.get(timeout=STARTUP_S)
-            except queue.Empty:
-                raise AssertionError(f"the demo did not print {pattern!r}: {''.join(self.output)}") from None
-            match = re.search(pattern, line)
-            if match:
-                return match
 
     def assistant(self) -> Assistant:
         return Assistant(self.rasa_url, "", [], ROOT, self.api_token)
@@ -92,12 +71,7 @@ def demo(model):
         yield running
     finally:   # after a failure too: stop the demo as Ctrl-C does, then whatever is left
         children = descendants(running.process.pid)   # before the parent goes: orphans are not found
-        if running.process.poll() is None:
-            running.process.send_signal(signal.SIGINT)
-            try:
-                running.process.wait(30)
-            except subprocess.TimeoutExpired:
-                running.process.kill()
+        running.stop()
         for pid in children:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)

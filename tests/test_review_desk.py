@@ -8,13 +8,10 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
-import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -28,6 +25,7 @@ from bot import knowledge, review
 from bot.config import LANGUAGES
 from bot.paths import LOCALES, ROOT
 from bot.review_desk.model import Desk, word_diff
+from testkit.console import Console
 from tests.test_demo import ARTIFACTS, CHROMIUM, alive, contrast, expect
 
 CATALOG = ROOT.parent / "shared" / "catalog.yml"
@@ -150,43 +148,15 @@ def test_safety_lists_have_records_of_their_own_and_strict_validation_counts_the
 
 
 # ------------------------------------------------------------------------------ the desk
-class RunningDesk:
+class RunningDesk(Console):
     """`python -m bot review-desk` in a child process, on a copy of locales/."""
 
     def __init__(self, locales: Path) -> None:
         self.locales = locales
         env = {**os.environ, "BOT_LOCALES_DIR": str(locales)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "review-desk", "--port", "0", "--no-browser", "--locales", str(locales)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        super().__init__([sys.executable, "-m", "bot", "review-desk", "--port", "0", "--no-browser",
+                          "--locales", str(locales)], ROOT, env, "desk", STARTUP_S)
         self.url = self.wait_for(r"open (http://127\.0\.0\.1:\d+)/ in a browser").group(1)
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def wait_for(self, pattern: str) -> re.Match:
-        while True:
-            try:
-                line = self.lines.get(timeout=STARTUP_S)
-            except queue.Empty:
-                raise AssertionError(f"the desk did not print {pattern!r}: {''.join(self.output)}") from None
-            match = re.search(pattern, line)
-            if match:
-                return match
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait()
 
 
 @pytest.fixture()
