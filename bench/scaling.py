@@ -2,7 +2,9 @@
 
 In a temporary copy of the project, synthetic answers are added until there are 150 and 400:
 each gets an intent with six example questions per language (templates filled with a word pair
-of that language's own vocabulary), a rule, and a title and text in every language. The copy is
+of that language's own vocabulary), a rule, and a title and text in every language. A language
+without templates here (one added in locales/ only) gets questions made of its two words alone,
+and the run says so (on stderr and in its result, `word_only_templates`). The copy is
 trained from scratch and served like the real assistant; the questions asked are the real
 held-out ones. The project itself is never changed.
 
@@ -15,6 +17,7 @@ import json
 import random
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -40,7 +43,18 @@ TEMPLATES = {
     "ro": ["ce se întâmplă cu {a} și {b}", "spune-mi despre {a} {b}", "întrebare despre {a} cu {b}",
            "am nevoie de informații despre {b} {a}", "cum funcționează {a} {b}", "{a} {b}?"],
 }
+#: For a language without TEMPLATES: its two words alone, so every question is still in that language.
+WORD_ONLY = ["{a} {b}?", "{b} {a}?", "{a} {b}", "{b} {a}", "{a}, {b}?", "{a} {b} {a}?"]
 _WORD = re.compile(r"[^\W\d_]{5,}")
+
+
+def templates(lang: str) -> list[str]:
+    """The question templates of a language; WORD_ONLY (said on stderr) when it has none."""
+    if lang in TEMPLATES:
+        return TEMPLATES[lang]
+    print(f"bench.scaling: no question templates for {lang!r} (TEMPLATES in bench/scaling.py): its synthetic "
+          f"questions are its word pairs alone, {WORD_ONLY}", file=sys.stderr)
+    return WORD_ONLY
 
 
 def answer_count(locales: Path) -> int:
@@ -50,6 +64,9 @@ def answer_count(locales: Path) -> int:
 def word_pairs(lang: str, count: int, rng: random.Random) -> list[tuple[str, str]]:
     """`count` distinct pairs of words (5+ letters) from the language's training questions."""
     words = sorted({w.lower() for e in training_examples(langs=(lang,)) for w in _WORD.findall(e.text)})
+    if len(words) * (len(words) - 1) < count:
+        raise ValueError(f"{lang!r} has {len(words)} different words of 5+ letters in data/nlu/{lang}/: too few "
+                         f"for {count} distinct word pairs; add training questions or measure fewer answers")
     pairs: set[tuple[str, str]] = set()
     while len(pairs) < count:
         pairs.add(tuple(rng.sample(words, 2)))  # type: ignore[arg-type]
@@ -77,7 +94,7 @@ def add_synthetic_answers(project: Path, total: int, seed: int = 11) -> list[str
     rng = random.Random(seed)
     for lang in LANGUAGES:
         pairs = word_pairs(lang, len(ids), rng)
-        nlu = [{"intent": i, "examples": "".join(f"- {t.format(a=a, b=b)}\n" for t in TEMPLATES[lang])}
+        nlu = [{"intent": i, "examples": "".join(f"- {t.format(a=a, b=b)}\n" for t in templates(lang))}
                for i, (a, b) in zip(ids, pairs)]
         (project / "data" / "nlu" / lang / "synthetic.yml").write_text(
             yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -99,8 +116,10 @@ def measure_size(total: int, levels: tuple[int, ...] = (1, 8), messages: int = 2
         seconds = train(project / "models", "model", project=project, cache=project / ".cache", quiet=True)
         model = project / "models" / "model.tar.gz"
         result = speed.measure(model, levels, total=messages, extra_env={"BOT_LOCALES_DIR": str(project / "locales")})
+        word_only = [lang for lang in LANGUAGES if lang not in TEMPLATES]
         return {"answers": answer_count(project / "locales"), "train_seconds": round(seconds),
-                "model_mb": round(model.stat().st_size / 1e6), **result}
+                "model_mb": round(model.stat().st_size / 1e6), **result,
+                **({"word_only_templates": word_only} if word_only else {})}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Env
+from bot.config import LANGUAGES, ConfigError, Env
+from bot.languages import LanguageError
 from bot.paths import LOCALES, ROOT
 
 ENV = Env()
@@ -118,6 +119,20 @@ def _knowledge(locales: str):
         return None, err.problems
 
 
+def _training_data(locales: Path) -> list:
+    """Training questions for every language (data/nlu/<lang>/ next to the locales folder), and
+    none for a language the assistant does not speak."""
+    from bot.knowledge import Problem
+    from bot.languages import training_data_issues
+
+    nlu = locales.parent / "data" / "nlu"
+    if not nlu.is_dir():
+        print(f"(no {nlu}: training questions not checked)")
+        return []
+    return [Problem(str(i.path.relative_to(locales.parent)) if i.path.is_relative_to(locales.parent) else str(i.path),
+                    i.line, i.message) for i in training_data_issues(locales, nlu)]
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit 1 on any problem; with --strict also on any answer or safety list not approved in its
     current wording."""
@@ -129,6 +144,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
         problems = [Problem(path, line, f"{key}: {status}")
                     for lang, key, path, line, status in subjects(k) if status != APPROVED]
+    problems = problems + _training_data(Path(args.locales).resolve())
     for problem in problems:
         print(problem)
     if problems:
@@ -249,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("review", help="list, approve or reject answers (SWAD review)")
     p.add_argument("action", choices=["list", "approve", "reject"])
     p.add_argument("answer_id", nargs="?")
-    p.add_argument("--lang", choices=["nl", "en", "es", "pl", "ro"])
+    p.add_argument("--lang", choices=LANGUAGES)
     p.add_argument("--reviewer", help="name of the reviewer (approve/reject)")
     p.add_argument("--note", help="why it was rejected")
     p.add_argument("--status", help="list only answers with this status, e.g. 'changed since review'")
@@ -279,6 +295,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
-    except ConfigError as err:   # a wrong setting: say which and how to fix it, no traceback
+    except (ConfigError, LanguageError) as err:   # a wrong setting: say which and how to fix it, no traceback
         print(f"configuration error: {err}", file=sys.stderr)
         return 2

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
+from bot import languages
 from bot.paths import LOCALES, ROOT
 
-#: The languages the assistant speaks, in menu order.
-LANGUAGES: tuple[str, ...] = ("nl", "en", "es", "pl", "ro")
-#: Used only when nothing at all tells us the user's language (e.g. an emergency cry "112").
-FALLBACK_LANGUAGE = "en"
 SECRET_ENV = "BOT_ID_SECRET"
 SECRET_MIN_CHARS = 16
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -91,6 +88,18 @@ class Env:
         return listen_address(name, self.text(name, default), default)
 
 
+def locales_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
+    """The knowledge files: `BOT_LOCALES_DIR` (tests and staging point it at a copy), else locales/."""
+    return Path(Env(environ).text("BOT_LOCALES_DIR") or LOCALES)
+
+
+#: The languages the assistant speaks, in menu order: each folder of the configured locales/ with a
+#: language.yml (bot.languages; `python -m bot validate` checks them). Data, not code.
+LANGUAGES: tuple[str, ...] = languages.codes(locales_dir())
+#: Used only when nothing at all tells us the user's language (e.g. an emergency cry "112").
+FALLBACK_LANGUAGE = "en" if "en" in LANGUAGES or not LANGUAGES else LANGUAGES[0]
+
+
 def listen_address(name: str, value: str, example: str = "127.0.0.1:8080") -> tuple[str, int]:
     """`host:port` (also `[::1]:8080`) from the variable `name`, with an error naming it."""
     host, _, port = value.strip().rpartition(":")
@@ -153,7 +162,7 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         rasa_url=env.text("BOT_RASA_URL", "http://127.0.0.1:5005"),
         rasa_timeout_s=env.number("BOT_RASA_TIMEOUT_S", 10.0, minimum=0.1),
         # The knowledge files; tests and staging point this at a copy.
-        locales=Path(env.text("BOT_LOCALES_DIR") or LOCALES),
+        locales=locales_dir(environ),
         # The model's confidence in a safety intent (emergency, crisis...) that puts its answer
         # first even when the phrase lists did not match (docs/benchmarks.md, safety).
         safety_model_threshold=env.number("BOT_SAFETY_MODEL_THRESHOLD", 0.4),

@@ -8,8 +8,9 @@ Two steps, one entry point each:
      training questions of every language: good at short, diacritic-free, mixed messages), with a
      sixth class for sentences in twenty other languages, so a Portuguese or Czech question is
      *unsupported* instead of forced into Spanish; and a script check for Thai, Arabic, Cyrillic;
-   - lingua (five languages plus "decoys": German, Portuguese, Czech...), to name an unsupported
-     language, and alone when a model was trained without the classifier;
+   - lingua (the languages we speak plus "decoys": German, Portuguese, Czech... minus any of them
+     the assistant speaks), to name an unsupported language, and alone when a model was trained
+     without the classifier;
    after removing Dutch official terms and organisation names (`locales/terms.yml`), which say
    nothing about the writer's language ("czy potrzebuję zorgverzekering", "ce este CoMensha").
 2. :func:`decide` (run by the dialogue): the language to answer in, from the detection, the
@@ -34,7 +35,8 @@ from bot.text import fold
 if TYPE_CHECKING:
     from bot.nlu.language_id import LanguageId
 
-# Languages recognised only to say "I don't speak this one".
+# Languages recognised only to say "I don't speak this one" (lingua's ISO 639-1 codes). One the
+# assistant speaks (locales/<lang>/language.yml) is dropped: see decoys().
 DECOYS: tuple[str, ...] = ("de", "fr", "it", "pt", "tr", "ru", "uk", "bg", "hu", "cs", "sk", "ar", "th")
 
 # Thresholds, measured on the round-1 first messages (docs/nlu-evaluation.md, "Language").
@@ -92,12 +94,29 @@ UNKNOWN = Detection(language=None, confidence=0.0, words=0)
 
 
 @functools.lru_cache(maxsize=1)
+def _lingua_codes() -> tuple[dict[str, str], tuple[str, ...]]:
+    """lingua's code -> ours, for each language we speak (`lingua` in its language.yml); and the
+    decoys that are not one of them."""
+    from bot.languages import settings
+
+    found = settings()
+    spoken = {found[code].lingua: code for code in LANGUAGES if code in found}
+    return spoken, tuple(code for code in DECOYS if code not in spoken and code not in LANGUAGES)
+
+
+def decoys() -> tuple[str, ...]:
+    """The languages lingua names only to say "I don't speak this one"."""
+    return _lingua_codes()[1]
+
+
+@functools.lru_cache(maxsize=1)
 def _lingua():
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
+    spoken, others = _lingua_codes()
     languages = [
         Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
-        for code in LANGUAGES + DECOYS
+        for code in (*spoken, *others)
     ]
     # low-accuracy mode (trigrams only): ~50 MB and 0.2 ms a message, and as good as the full models
     # at telling a clear Portuguese or Czech sentence (measured: docs/nlu-evaluation.md)
@@ -139,20 +158,25 @@ def _mostly_other_script(text: str) -> bool:
 
 
 def _lingua_scores(text: str) -> dict[str, float]:
-    values = _lingua().compute_language_confidence_values(text)
-    return {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+    """lingua's score per language: ours by our code, the decoys by their ISO 639-1 code."""
+    spoken = _lingua_codes()[0]
+    scores = {}
+    for value in _lingua().compute_language_confidence_values(text):
+        code = value.language.iso_code_639_1.name.lower()
+        scores[spoken.get(code, code)] = value.value
+    return scores
 
 
 def _name_of_other(text: str) -> str:
-    """lingua's name for a language we do not speak ("und" when it names one of the five)."""
+    """lingua's name for a language we do not speak ("und" when it names one we speak)."""
     scores = _lingua_scores(text)
-    decoy = max(DECOYS, key=lambda code: scores.get(code, 0.0))
+    decoy = max(decoys(), key=lambda code: scores.get(code, 0.0), default="und")
     return decoy if scores.get(decoy, 0.0) > 0 else "und"
 
 
 def _unsupported_by_lingua(scores: Mapping[str, float], words: int) -> Optional[str]:
     """Without the classifier: a decoy language lingua is sure of, in a real sentence."""
-    decoy = max(DECOYS, key=lambda code: scores.get(code, 0.0))
+    decoy = max(decoys(), key=lambda code: scores.get(code, 0.0), default="und")
     if words >= UNSUPPORTED_MIN_WORDS and scores.get(decoy, 0.0) >= UNSUPPORTED_CONFIDENCE:
         return decoy
     return None

@@ -1,8 +1,9 @@
 """Train a model only when something it depends on changed.
 
-The model file is named after a fingerprint of the config, domain, training data and the custom
-NLU code, so "is the model current?" is one file lookup. Answer texts (locales/) are not part of
-the fingerprint: editing them never needs training.
+The model file is named after a fingerprint of the config, domain, training data, the custom
+NLU code and the languages' NLU settings (`lingua`, `spacy`, `lemmas` in locales/<lang>/language.yml),
+so "is the model current?" is one file lookup. Answer texts (locales/) are not part of the
+fingerprint: editing them never needs training.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from bot.paths import CONFIG, DATA, DOMAIN, MODELS, ROOT
+from bot import languages
+from bot.paths import CONFIG, DATA, DOMAIN, LOCALES, MODELS, ROOT
 
 INPUTS = (CONFIG, DOMAIN, DATA, ROOT / "bot" / "nlu", ROOT / "bot" / "language.py", ROOT / "bot" / "text.py",
           ROOT / "locales" / "terms.yml", ROOT / "requirements" / "constraints.txt")
@@ -30,16 +32,17 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     return sorted(found)
 
 
-def _digest(paths: tuple[Path, ...], root: Path) -> str:
+def _digest(paths: tuple[Path, ...], root: Path, extra: str = "") -> str:
     digest = hashlib.sha256()
     for path in _files(paths):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
+    digest.update(extra.encode())
     return digest.hexdigest()[:16]
 
 
 def fingerprint(root: Path = ROOT, config: Path = CONFIG) -> str:
-    return _digest((config,) + INPUTS[1:], root)
+    return _digest((config,) + INPUTS[1:], root, languages.training_key(LOCALES))
 
 
 def code_cache(root: Path = ROOT) -> Path:
@@ -74,8 +77,17 @@ def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = N
 
     Rasa's data validation is skipped here: `make validate` and the tests run it, stricter
     (warnings fail), and it would add about 20 s to every training. `cache`: see rasa_env.
+
+    The languages are the project's own (`project/locales`, BOT_LOCALES_DIR for Rasa); a language
+    setting or training folder that is wrong or missing stops training before it starts
+    (:class:`bot.languages.LanguageError`, the same problems as `python -m bot validate`).
     """
-    env = rasa_env(cache or code_cache())
+    locales, nlu = project / LOCALES.name, project / DATA.name / "nlu"
+    _, issues = languages.read(locales)
+    issues += languages.training_data_issues(locales, nlu)
+    if issues:
+        raise languages.LanguageError(issues)
+    env = {**rasa_env(cache or code_cache()), "BOT_LOCALES_DIR": str(locales)}
     output = subprocess.DEVNULL if quiet else None
     started = time.monotonic()
     subprocess.run(

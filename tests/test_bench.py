@@ -127,7 +127,7 @@ def test_synthetic_answers_pass_the_content_checks(tmp_path):
     for lang in LANGUAGES:
         nlu = yaml.safe_load((tmp_path / "data" / "nlu" / lang / "synthetic.yml").read_text())["nlu"]
         assert [block["intent"] for block in nlu] == ids
-        assert all(block["examples"].count("\n- ") == len(scaling.TEMPLATES[lang]) - 1 for block in nlu)
+        assert all(block["examples"].count("\n- ") == len(scaling.templates(lang)) - 1 for block in nlu)
 
 
 def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path, model):

@@ -1,4 +1,4 @@
-"""The real knowledge files: complete in five languages, contacts only from the contacts file."""
+"""The real knowledge files: complete in every language, contacts only from the contacts file."""
 import re
 
 import pytest
@@ -16,7 +16,7 @@ CATALOG = ROOT.parent / "shared" / "catalog.yml"
 PHONE = re.compile(r"(?<![\d-])(?:\+31[\s-]?|0)\d{2,3}[\s-]?\d{2,4}[\s-]?\d{2,4}(?:[\s-]?\d{2})?(?![\d-])")
 
 
-def test_every_answer_exists_in_all_five_languages(knowledge):
+def test_every_answer_exists_in_every_language(knowledge):
     for lang in LANGUAGES:
         assert set(knowledge.answers[lang]) == set(knowledge.meta), lang
 
@@ -24,7 +24,7 @@ def test_every_answer_exists_in_all_five_languages(knowledge):
 @pytest.mark.parametrize("answer_id", SLICE)
 def test_slice_answers_are_rendered_in_every_language(knowledge, answer_id):
     texts = {lang: knowledge.answer_text(answer_id, lang) for lang in LANGUAGES}
-    assert len(set(texts.values())) == 5            # really translated, not copied
+    assert len(set(texts.values())) == len(LANGUAGES)   # really translated, not copied
     for text in texts.values():
         assert "{" not in text and len(text) > 40   # placeholders filled
 

@@ -1,4 +1,5 @@
 """`python -m bot validate` catches each class of content error, always in a temporary copy."""
+import re
 import shutil
 import subprocess
 import sys
@@ -81,7 +82,8 @@ def test_content_lint_warns_about_long_sentences_and_missing_hedges(copy):
     edit(path, "    Your home has special protection in the law.", "    " + long_sentence)
     edit(path, "Normally, officials may only come in", "Officials may only come in")
     # only "normally" counts as a hedge here, so the test does not depend on the rest of the wording
-    (copy / "en" / "language.yml").write_text("hedges: [normally]\n", encoding="utf-8")
+    path = copy / "en" / "language.yml"
+    path.write_text(re.sub(r"(?m)^hedges: .*$", "hedges: [normally]", path.read_text(encoding="utf-8")), encoding="utf-8")
     warnings = [str(w) for w in lint.lint(knowledge.load(copy), copy)]
     assert any("check_home: a sentence of 30 words" in w for w in warnings)
     assert any("check_home is marked careful" in w and "no hedging word" in w for w in warnings)
@@ -161,3 +163,57 @@ def test_live_edit_is_picked_up_and_a_broken_edit_keeps_the_last_good(copy, capl
     assert store.get() is good
     assert any("locales/en/system.yml:" in r.getMessage() and "keeping the last good" in r.getMessage()
                for r in caplog.records)
+
+
+# ---------------------------------------------------------------- languages (locales/<lang>/language.yml)
+
+def test_a_language_folder_without_language_yml_is_named_with_the_fix(copy):
+    shutil.copytree(copy / "en", copy / "de")
+    (copy / "de" / "language.yml").unlink()
+    found = problems(copy)
+    assert any(p.startswith("locales/de/language.yml:1: file is missing") and "copy locales/en/language.yml" in p
+               for p in found), found
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("english_name: English\n", "", "locales/en/language.yml:4: english_name is missing"),
+    ("lingua: en ", "lingua: english ", "locales/en/language.yml:5: lingua: 'english' is not a language lingua knows"),
+    ("spacy: en ", "spacy: eng ", "locales/en/language.yml:6: spacy: spaCy has no language 'eng'"),
+    ("lemmas: [lemma_lookup]", "lemmas: [lemma_lookup_noun]",
+     "locales/en/language.yml:7: lemmas: spacy-lookups-data has no table 'lemma_lookup_noun'"),
+    ("order: 2 ", "order: second ", "locales/en/language.yml:8: order must be a whole number"),
+    ("order: 2 ", "order: 1 ", "locales/nl/language.yml:8: order 1 is also the menu place of 'en'"),
+    ("order: 2 ", "order: 2\nlemma: [lemma_lookup]\n#", "locales/en/language.yml:9: unknown field 'lemma'"),
+])
+def test_a_bad_or_missing_language_field_is_named_at_its_line(copy, old, new, expected):
+    edit(copy / "en" / "language.yml", old, new)
+    found = problems(copy)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_language_words_must_name_every_language_and_only_those(copy):
+    edit(copy / "es" / "ui.yml", "  ro: [rumano, română, romana]\n", "")
+    edit(copy / "pl" / "ui.yml", "language_words:\n", "language_words:\n  de: [niemiecki]\n")
+    found = problems(copy)
+    assert any(p.startswith("locales/es/ui.yml:") and "language_words has no names for 'ro'" in p
+               and "Romanian" in p for p in found), found
+    assert any(p.startswith("locales/pl/ui.yml:") and "language_words names 'de'" in p for p in found), found
+
+
+def test_a_language_without_training_questions_fails_validation(tmp_path):
+    """The language set is data: a language folder with every file but no data/nlu/<lang>/ is
+    refused by `bot validate` and by training; so is a training folder of no language."""
+    from bot import languages, training
+
+    shutil.copytree(LOCALES, tmp_path / "locales")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.rmtree(tmp_path / "data" / "nlu" / "ro")
+    shutil.copytree(ROOT / "data" / "nlu" / "es", tmp_path / "data" / "nlu" / "xx")
+    result = subprocess.run([sys.executable, "-m", "bot", "validate", "--locales", str(tmp_path / "locales")],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "locales/ro/language.yml:1: no training questions for 'ro': add data/nlu/ro/" in result.stdout
+    assert "data/nlu/xx/" in result.stdout and "which is no language of locales/" in result.stdout
+    with pytest.raises(languages.LanguageError, match="no training questions for 'ro'"):
+        training.train(tmp_path / "models", "model", project=tmp_path)
+    assert not (tmp_path / "models").exists()

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from bot import review, yamlfile
-from bot.config import LANGUAGES
+from bot import languages, review, yamlfile
 from bot.knowledge.handoff_files import handoff_files
 from bot.knowledge.model import (
     ANSWER_VALUES,
@@ -169,7 +168,13 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
     placeholder_sets: dict[tuple[str, str], dict[str, set]] = {}
     renderer = Knowledge(contacts, meta, {}, {}, {}, SafetyMatcher({}), values)
 
-    for lang in LANGUAGES:
+    # the languages: each folder with a language.yml (bot.languages), every field checked
+    _, issues = languages.read(root)
+    for issue in issues:
+        loader.problem(issue.path, issue.line, issue.message)
+    codes = languages.codes(root)
+
+    for lang in codes:
         # answers
         path = loader.root / lang / "answers.yml"
         data, _ = loader.texts(lang, "answers.yml", meta)
@@ -241,10 +246,22 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
             loader.limit(path, yamlfile.line_of(data, "language_name"), "language_name",
                    str(data["language_name"]), BUTTON_TITLE_LIMIT, "button title")
         words = data.get("language_words") or {}
-        for code in LANGUAGES:
+        for code in codes:
             if not words.get(code):
                 loader.problem(path, yamlfile.line_of(data, "language_words"),
-                               f"language_words has no names for {code!r}")
+                               f"language_words has no names for {code!r}: add how people write "
+                               f"{languages.english_name(code, root)} in this language, e.g. `{code}: [...]`")
+        for code in words if isinstance(words, dict) else ():
+            if code not in codes:
+                loader.problem(path, yamlfile.line_of(words, code),
+                               f"language_words names {code!r}, which is no language of locales/ (no "
+                               f"locales/{code}/language.yml): add that language or remove the line")
+
+        # WhatsApp command words (read by bot.channels.whatsapp_commands when its gateway starts)
+        if not (loader.root / lang / "commands.yml").is_file():
+            loader.problem(loader.root / lang / "commands.yml", 1,
+                           "file is missing: the WhatsApp command words of this language; copy "
+                           "locales/en/commands.yml and translate the words")
 
         # live handoff texts (bot/handoff/texts.py, docs/handoff.md)
         handoff[lang] = handoff_files(loader, lang, contacts, renderer, placeholder_sets)
@@ -277,8 +294,9 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                     loader.problem(path, yamlfile.line_of(data, answer_id), f"review of unknown answer {answer_id!r}")
 
     # the same placeholders in every language (a number missing in one language is a bug)
+    reference_lang = "en" if "en" in codes or not codes else codes[0]
     for (kind, key), per_lang in placeholder_sets.items():
-        reference = per_lang.get("en")
+        reference = per_lang.get(reference_lang)
         if reference is None:
             continue
         for lang, found in per_lang.items():
@@ -287,7 +305,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
                 missing, extra = sorted(reference - found), sorted(found - reference)
                 detail = ", ".join(filter(None, [f"missing {missing}" if missing else "", f"extra {extra}" if extra else ""]))
                 loader.problem(path, 1 if kind == "system" else 1,
-                               f"placeholders of {key!r} differ from English: {detail}")
+                               f"placeholders of {key!r} differ from {languages.english_name(reference_lang, root)}: {detail}")
 
     if loader.problems:
         raise KnowledgeError(loader.problems)

@@ -31,13 +31,20 @@ def letters(text: str) -> str:
 OTHER = "other"   # the class of every language the assistant does not speak
 
 
-def other_examples(path: Path) -> list[tuple[str, str]]:
-    """(text, "other") for each `code<TAB>sentence` line of data/other_languages.txt."""
+def other_examples(path: Path, spoken: Optional[Iterable[str]] = None) -> list[tuple[str, str]]:
+    """(text, "other") for each `code<TAB>sentence` line of data/other_languages.txt, except the
+    lines of a language the assistant speaks (`spoken`, default: every language of the configured
+    locales, by its code and its lingua code): once German is added, German is no "other"."""
     if not path.is_file():
         return []
+    if spoken is None:
+        from bot.languages import settings
+
+        spoken = {code for language in settings().values() for code in (language.code, language.lingua)}
+    skip = set(spoken)
     lines = path.read_text(encoding="utf-8").splitlines()
     return [(line.split("\t", 1)[1].strip(), OTHER) for line in lines
-            if line.strip() and not line.startswith("#") and "\t" in line]
+            if line.strip() and not line.startswith("#") and "\t" in line and line.split("\t", 1)[0].strip() not in skip]
 
 
 def examples(data: Path, languages: Optional[Iterable[str]] = None) -> list[tuple[str, str]]:

@@ -1,8 +1,10 @@
 """Language-aware tokenisation with `spacy.blank(<lang>)` and spacy-lookups-data lemma tables.
 
 spaCy's trained pipelines are not installable here, so we use what works offline: each language's
-rule-based tokenizer plus its lookup lemma table. Polish has no single lookup table, only tables
-per part of speech; without a tagger we merge them (nouns first), a useful approximation.
+rule-based tokenizer plus its lookup lemma tables. Which tokenizer and which tables a language
+uses is data: `spacy` and `lemmas` in `locales/<lang>/language.yml` (bot.languages). Polish has no
+single lookup table, only tables per part of speech; without a tagger they are merged (nouns
+first), a useful approximation.
 
 The full tables are large (Polish alone takes 1.3 GB and 23 s through spaCy's Lookups), so they are
 read only while training, and *pruned* to the lemmas that occur in the training data: an unseen
@@ -16,19 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
+from bot import languages
 from bot.text import fold
 
-# Lookup tables per language, in priority order (files of the spacy-lookups-data package).
-LEMMA_TABLES: dict[str, tuple[str, ...]] = {
-    "nl": ("lemma_lookup",),
-    "en": ("lemma_lookup",),
-    "es": ("lemma_lookup",),
-    "ro": ("lemma_lookup",),
-    "pl": tuple(f"lemma_lookup_{pos}" for pos in
-                ("noun", "verb", "adj", "adv", "pron", "num", "adp", "aux", "part")),
-}
 #: spaCy's language-neutral tokenizer, for messages whose language is unclear.
-NEUTRAL = "xx"
+NEUTRAL = languages.NEUTRAL_SPACY
 
 Table = Mapping[str, str]
 
@@ -48,25 +42,34 @@ def _nlp(lang: str):
     return spacy.blank(lang)
 
 
+def speaks(lang: Optional[str]) -> bool:
+    """A language the assistant speaks (a locales/<lang>/language.yml)."""
+    return lang is not None and lang in languages.settings()
+
+
 def warm_up() -> None:
     """Build every language's spaCy tokenizer now: built on first use, the first message in each
     language after a restart waited a few hundred milliseconds longer (bench.speed's p99)."""
-    for code in (*LEMMA_TABLES, NEUTRAL):
+    for code in (*(language.spacy for language in languages.settings().values()), NEUTRAL):
         _nlp(code)
 
 
 def full_table(lang: str) -> dict[str, str]:
-    """The complete lookup table of `lang` (lowercase form -> lemma as written). Training only."""
-    import spacy_lookups_data
+    """The complete lookup table of `lang` (lowercase form -> lemma as written): its `lemmas` tables
+    merged, the first table's lemma winning. Training only. A table named in language.yml that is
+    not installed is an error, never a silently smaller table (`python -m bot validate` says so too)."""
     import srsly
 
-    folder = Path(spacy_lookups_data.__file__).parent / "data"
+    language = languages.settings()[lang]
+    folder = languages.lookups_folder() or Path("spacy-lookups-data is not installed")
     merged: dict[str, str] = {}
-    for name in LEMMA_TABLES.get(lang, ()):
-        path = folder / f"{lang}_{name}.json.gz"
-        if path.is_file():
-            for form, lemma in srsly.read_gzip_json(path).items():
-                merged.setdefault(form.lower(), lemma)
+    for name in language.lemmas:
+        path = folder / f"{language.spacy}_{name}.json.gz"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: lemma table {name!r} named in locales/{lang}/language.yml does not "
+                                    f"exist; tables for {language.spacy!r}: {languages.lemma_tables(language.spacy)}")
+        for form, lemma in srsly.read_gzip_json(path).items():
+            merged.setdefault(form.lower(), lemma)
     return merged
 
 
@@ -81,10 +84,10 @@ def prune(table: Table, words: Iterable[str]) -> dict[str, str]:
 
 def tokenize(text: str, lang: Optional[str], tables: Mapping[str, Table]) -> list[Word]:
     """Split `text` into words with character offsets and normalised lemmas."""
-    code = lang if lang in LEMMA_TABLES else NEUTRAL
-    table = tables.get(code, {})
+    found = languages.settings().get(lang) if lang else None
+    table = tables.get(found.code, {}) if found else {}
     words = []
-    for token in _nlp(code).make_doc(text):
+    for token in _nlp(found.spacy if found else NEUTRAL).make_doc(text):
         if token.is_space or token.is_punct:
             continue
         lower = token.text.lower()

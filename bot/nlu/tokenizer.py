@@ -4,8 +4,9 @@ Both happen in one component because the tokenizer must know the language, and R
 no slot for a pre-processor before the tokenizer. The detected language is added to the parse
 data as `detected_language`, where the actions read it (see bot.language.Detection).
 
-Training prunes spaCy's lemma tables to the training vocabulary and stores them in the model
-(see bot.nlu.lemmas), so serving needs neither the big tables nor their memory. It also trains the
+Each language's spaCy tokenizer and lemma tables are named in `locales/<lang>/language.yml`
+(bot.languages). Training prunes the lemma tables to the training vocabulary and stores them in
+the model (see bot.nlu.lemmas), so serving needs neither the big tables nor their memory. It also trains the
 language classifier (bot.nlu.language_id) on the training questions of every language, read from
 `data/nlu/<lang>/` (the folder says the language), and stores it next to the tables.
 """
@@ -94,7 +95,7 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
         full: Dict[str, Dict[str, str]] = {}
         for message in training_data.training_examples:
             lang = self._language_of(message)
-            if lang not in lemmas.LEMMA_TABLES or not self._config.get("use_lemmas", True):
+            if lang is None or not lemmas.speaks(lang) or not self._config.get("use_lemmas", True):
                 continue
             if lang not in full:
                 full[lang] = lemmas.full_table(lang)

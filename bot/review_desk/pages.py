@@ -13,14 +13,13 @@ from typing import Iterable, Optional
 from bot import review
 from bot.config import LANGUAGES
 from bot.knowledge import Knowledge, Problem
+from bot.languages import english_name
 from bot.review_desk.model import CAREFUL_CHOICES, Cell, Desk, Row
 
 STATUS_CLASS = {review.APPROVED: "approved", review.CHANGED: "changed", review.REJECTED: "rejected",
                 review.UNREVIEWED: "unreviewed"}
 PART_LABELS = {"title": "Title (on buttons)", "text": "First message", "more": "More (second message)"}
 DONE = {"approved": "approved", "rejected": "rejected"}
-#: The desk speaks English; each language is also named in its own words.
-ENGLISH = {"nl": "Dutch", "en": "English", "es": "Spanish", "pl": "Polish", "ro": "Romanian"}
 
 
 def e(value: object) -> str:
@@ -72,7 +71,9 @@ def badge(status: str) -> str:
 
 
 def english(lang: str) -> str:
-    return ENGLISH.get(lang, lang)
+    """The desk speaks English: a language's `english_name` (locales/<lang>/language.yml); each
+    language is also named in its own words (:func:`lang_name`)."""
+    return english_name(lang)
 
 
 def lang_name(k: Knowledge, lang: str) -> str:
