@@ -129,8 +129,8 @@ def _training_data(locales: Path) -> list:
     if not nlu.is_dir():
         print(f"(no {nlu}: training questions not checked)")
         return []
-    return [Problem(str(i.path.relative_to(locales.parent)) if i.path.is_relative_to(locales.parent) else str(i.path),
-                    i.line, i.message) for i in training_data_issues(locales, nlu)]
+    return [Problem(str(Path(i.path).relative_to(locales.parent)) if Path(i.path).is_relative_to(locales.parent)
+                    else i.path, i.line, i.message) for i in training_data_issues(locales, nlu)]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

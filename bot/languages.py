@@ -29,6 +29,7 @@ from typing import Any, Optional
 import yaml
 
 from bot import yamlfile
+from bot.problems import Problem
 
 FILE = "language.yml"
 HOW_TO = "docs/editing-content.md, \"Add a language\""
@@ -60,16 +61,7 @@ class Language:
     hedges: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Issue:
-    """Something wrong with the languages, at `path:line` (absolute path)."""
-
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+Issue = Problem   # something wrong with the languages, at `path:line` (absolute path)
 
 
 class LanguageError(ValueError):
@@ -154,7 +146,7 @@ class _Reader:
         self.issues: list[Issue] = []
 
     def issue(self, path: Path, line: int, message: str) -> None:
-        self.issues.append(Issue(path, line, message))
+        self.issues.append(Issue(str(path), line, message))
 
     def language(self, folder: Path) -> Optional[Language]:
         code, path = folder.name, folder / FILE
@@ -287,13 +279,13 @@ def training_data_issues(locales: Path, nlu: Path) -> list[Issue]:
     spoken = codes(locales)
     for code in spoken:
         if not (nlu / code).is_dir() or not examples(nlu, [code]):
-            issues.append(Issue(locales / code / FILE, 1,
+            issues.append(Issue(str(locales / code / FILE), 1,
                                 f"no training questions for {code!r}: add data/nlu/{code}/*.yml with questions "
                                 f"under the intents (the format of data/nlu/en/), then train ({HOW_TO})"))
     for folder in sorted(p for p in nlu.iterdir() if p.is_dir()) if nlu.is_dir() else []:
         if folder.name not in spoken:
             first = min(folder.glob("*.yml"), default=folder)
-            issues.append(Issue(first, 1, f"training questions for {folder.name!r}, which is no language of "
+            issues.append(Issue(str(first), 1, f"training questions for {folder.name!r}, which is no language of "
                                           f"{locales.name}/ (no locales/{folder.name}/{FILE}): add that language "
                                           f"or remove data/nlu/{folder.name}/"))
     return issues

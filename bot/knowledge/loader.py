@@ -171,7 +171,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
     # the languages: each folder with a language.yml (bot.languages), every field checked
     _, issues = languages.read(root)
     for issue in issues:
-        loader.problem(issue.path, issue.line, issue.message)
+        loader.problem(Path(issue.path), issue.line, issue.message)
     codes = languages.codes(root)
 
     for lang in codes:

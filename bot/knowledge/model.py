@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from bot import review
+from bot.problems import Problem
 from bot.safety import SafetyMatcher
 from bot.text import words
 
@@ -40,18 +41,6 @@ RUNTIME_VALUES = {"retention_hours", "topic", "reviewed", "total", "link"}
 #: (`{review_state}`, see :meth:`Knowledge.review_state`) and the answer's `last_checked` date.
 ANSWER_VALUES = {"retention_hours", "review_state", "last_checked"}
 FIRST_MESSAGE_LIMIT = 600   # characters of an answer's `text`, rendered: one phone screen
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in the knowledge files, pointing at `file:line`."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 class KnowledgeError(Exception):
