@@ -117,13 +117,26 @@ def test_bad_input_gets_a_kind_reply_in_the_conversation_language(assistant, sen
     assert answer_ids(replies) == [expected] and languages_of(replies) == ["pl"]
 
 
-@pytest.mark.parametrize("text", ["<script>alert('x')</script>", "Bonjour, j'ai besoin d'aide pour mon assurance maladie",
-                                  "DROP TABLE users; --", "{\"intent\": \"emergency\"}", "/unknown_intent{\"x\": 1}",
-                                  "/language{not json"])
-def test_odd_input_is_answered_kindly(assistant, sender, text):
+ODD_INPUT = {   # what a kind, safe reply to each starts with (in an English conversation); None: any answer
+    "<script>alert('x')</script>": None,                         # the model may take it for a question ("alert")
+    "Bonjour, j'ai besoin d'aide pour mon assurance maladie": {"other_language"},
+    "DROP TABLE users; --": None,
+    "{\"intent\": \"emergency\"}": {"emergency"},               # no payload, but the word is a cry: 112 first
+    "/unknown_intent{\"x\": 1}": {"menu", "fallback"},           # an unknown button: the menu, never a crash
+    "/language{not json": {"language_change", "fallback", "out_of_scope"},
+}
+
+
+@pytest.mark.parametrize("text", list(ODD_INPUT))
+def test_odd_input_is_answered_kindly(assistant, knowledge, sender, text):
     assistant.send(sender, '/language{"language": "en"}')
     replies = assistant.send(sender, text)
-    assert replies and all(r["custom"]["language"] in [*LANGUAGES, "mul"] for r in replies)   # mul: language choice
+    first = answer_ids(replies)[0]
+    expected = ODD_INPUT[text]
+    assert first in expected if expected else (knowledge.has_answer(first) or first in ("fallback", "out_of_scope"))
+    # the conversation's language, or the five-language choice; code-like text may read as another
+    # language ("drop table users" looks Romanian to a language detector)
+    assert languages_of(replies)[0] in (("en", "mul") if expected else LANGUAGES)
     assert all("<script>" not in (r["text"] or "") for r in replies)
 
 
