@@ -122,14 +122,42 @@ async def growth(url: str, turns: int = GROWTH_TURNS, seed: int = 3) -> list[dic
              "errors": len(errors)} for a, b in GROWTH_WINDOWS if b <= len(latencies)]
 
 
+def parts(model: Path) -> dict:
+    """In-process cost per message of the project's own steps, on the held-out questions: the
+    language classifier (issue: at most 1 ms p50) and the safety phrase lists. Milliseconds."""
+    from bot.knowledge import load
+    from bot.nlu.language_id import LanguageId
+
+    classifier = LanguageId.from_model(model)
+    matcher = load().safety
+    texts = [text for lang in LANGUAGES for _, text in examples(lang)]
+
+    def cost(step) -> dict:
+        for text in texts[:20]:
+            step(text)                          # warm caches
+        times = []
+        for text in texts:
+            started = time.perf_counter()
+            step(text)
+            times.append((time.perf_counter() - started) * 1000)
+        return {"p50_ms": round(statistics.median(times), 3), "p95_ms": round(percentile(times, 95), 3)}
+
+    return {"messages": len(texts),
+            "language_classifier": cost(classifier.probabilities) if classifier else None,
+            "safety_lists": cost(matcher.assess)}
+
+
 def measure(model: Optional[Path] = None, levels: tuple[int, ...] = LEVELS, stock_rasa: bool = False,
             total: Optional[int] = None, extra_env: Optional[dict] = None, with_growth: bool = True) -> dict:
     """Latency per concurrency level, per turn of one long conversation, and peak memory."""
-    with assistant(model or ensure_model(), stock_rasa, extra_env) as running:
+    model = model or ensure_model()
+    with assistant(model, stock_rasa, extra_env) as running:
         asyncio.run(level(running.webhook, len(LANGUAGES), WARM_UP, seed=1000))
         results = [asyncio.run(level(running.webhook, c, total or messages_for(c))) for c in levels]
         long_conversation = asyncio.run(growth(running.webhook)) if with_growth else []
-        return {"levels": results, "growth": long_conversation, **memory()}
+        peak = memory()
+    return {"levels": results, "growth": long_conversation, **peak,
+            **({} if stock_rasa else {"parts": parts(model)})}
 
 
 def main() -> None:

@@ -117,6 +117,13 @@ def test_speed_level_and_memory_of_the_running_assistant(assistant):
     assert used["rasa_mb"] > 0 and used["actions_mb"] > 0
 
 
+def test_parts_cost_the_trained_language_classifier_and_the_safety_lists(model):
+    cost = speed.parts(model)
+    assert cost["messages"] > 1000
+    for step in ("language_classifier", "safety_lists"):
+        assert 0 < cost[step]["p50_ms"] <= cost[step]["p95_ms"]
+
+
 def test_reply_language_kinds_add_up(model):
     measured = reply_language.measure(("es",), round_name="round1", model=model)
     assert set(measured["languages"]) == {"blind questions", "blind greetings", "blind named", "blind new_answers",
@@ -161,7 +168,9 @@ def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path, model
                                                            for c in ("danger", "crisis", "sexual_violence",
                                                                      "trafficking", "calm")}
                                                     for lang in ("en", "pl")}},
-        "speed": {"project": run, "stock_rasa": run},
+        "speed": {"project": {**run, "parts": {"messages": 9, "language_classifier": {"p50_ms": 0.4, "p95_ms": 0.9},
+                                                "safety_lists": {"p50_ms": 2.5, "p95_ms": 6.0}}},
+                  "stock_rasa": run},
         "training": {"seconds": 200, "live_edit": {"edits": 3, "median_s": 0.5, "max_s": 0.9}},
         "scaling": [{"answers": n, "train_seconds": 100, "model_mb": 60, **run} for n in (46, 150)],
     }
@@ -171,6 +180,8 @@ def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path, model
     assert "| safety: recall of each category, every language (newest blind round) | ≥ 97 % | 95.0 % | **no** |" in page
     assert "| median at turn 300 / median at turn 10 of one conversation | ≤ 1.5 × | 2.0 × | **no** |" in page
     assert "| answer edit to served (max) | ≤ 2 s | 0.9 s | yes |" in page
+    assert "| language classifier per message (p50, in process) | ≤ 1 ms | 0.4 ms | yes |" in page
+    assert "| safety phrase lists | 2.50 ms | 6.00 ms |" in page
     assert "folds run | 5 of 5 | 1 of 5 | 0 of 5 |" in page
     assert "Not run in this run: rasa_default" in page
     for link in ("img/bench-accuracy.png", "img/bench-concurrency.png", "img/bench-scaling.png", "img/bench-sweep.png"):
