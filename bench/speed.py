@@ -114,7 +114,9 @@ async def growth(url: str, turns: int = GROWTH_TURNS, seed: int = 3) -> list[dic
     a fieldworker's all-day demo or a user who writes a lot must not slow everyone down)."""
     rng = random.Random(seed)
     questions = [text for lang in LANGUAGES for _, text in examples(lang)]
-    sender, errors, latencies = uuid.UUID(int=rng.getrandbits(128)).hex, [], []
+    sender = uuid.UUID(int=rng.getrandbits(128)).hex
+    errors: list[str] = []
+    latencies: list[float] = []
     async with httpx.AsyncClient(timeout=60) as client:
         for _ in range(turns):
             latencies.append(await ask(client, url, sender, rng.choice(questions), errors))
