@@ -2,7 +2,7 @@
 
 These are warnings, not load errors: the assistant keeps serving a text that breaks them, but an
 editor sees `file:line` and the reason. (An over-long first message is a load error instead, see
-:data:`bot.knowledge.FIRST_MESSAGE_LIMIT`.)
+:data:`bot.knowledge.model.FIRST_MESSAGE_LIMIT`.)
 
 - a sentence of more than :data:`MAX_SENTENCE_WORDS` words in an answer's first message (B1 level);
 - an answer marked `careful` whose first message has none of its language's hedging words

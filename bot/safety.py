@@ -199,21 +199,8 @@ class Assessment:
         """The answers to show first, in order."""
         return [CATEGORIES[c] for c in self.categories]
 
-    @property
-    def danger(self) -> bool:
-        return "danger" in self.categories
-
-    @property
-    def crisis(self) -> bool:
-        return "crisis" in self.categories
-
-    @property
-    def sexual_violence(self) -> bool:
-        return "sexual_violence" in self.categories
-
-    @property
-    def trafficking(self) -> bool:
-        return "trafficking" in self.categories
+    def has(self, category: str) -> bool:
+        return category in self.categories
 
     @property
     def about_violence(self) -> bool:

@@ -18,6 +18,8 @@ from typing import Any, Optional
 
 from aiohttp import web
 
+from testkit.loopback import LoopbackServer
+
 VERSION = "v21.0"
 PHONE_NUMBER_ID = "106540352242922"
 ACCESS_TOKEN = "EAAtest-access-token-for-the-fake-graph-api"
@@ -33,29 +35,20 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeGraph:
+class FakeGraph(LoopbackServer):
     """`async with FakeGraph() as api:` serves on a free port; `api.url` is the versioned API root."""
 
+    url_suffix = "/" + VERSION
+
     def __init__(self, token: str = ACCESS_TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.calls: list[Call] = []
         self._failures: list[tuple[int, dict]] = []
         self._ids = itertools.count(1)
-        self._runner: Optional[web.AppRunner] = None
-        self.url = ""
 
-    async def __aenter__(self) -> FakeGraph:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/{phone_number_id}/messages", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = "http://{}:{}/{}".format(*self._runner.addresses[0][:2], VERSION)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # ------------------------------------------------------------------ controlling the fake
     def fail_next(self, status: int, times: int = 1, code: int = 130429) -> None:

@@ -18,6 +18,8 @@ from typing import Any, Optional
 
 from aiohttp import web
 
+from testkit.loopback import LoopbackServer
+
 TOKEN = "123456:TEST-token_for-the-fake-api"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Rights NL", "username": "rights_nl_bot",
             "can_join_groups": False, "can_read_all_group_messages": False,
@@ -45,10 +47,11 @@ def _decode(name: str, value: str) -> Any:
     return value
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """`async with FakeTelegram() as api:` serves on a free port; `api.url` is the API root."""
 
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.calls: list[Call] = []
         self._updates: list[dict] = []
@@ -58,22 +61,9 @@ class FakeTelegram:
         self._topic_ids = itertools.count(50)
         self.topics: dict[int, str] = {}      # open forum topics: message_thread_id -> name
         self.deleted_topics: list[int] = []
-        self._runner: Optional[web.AppRunner] = None
-        self.url = ""
 
-    async def __aenter__(self) -> FakeTelegram:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = "http://{}:{}".format(*self._runner.addresses[0][:2])
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # ------------------------------------------------------------------ controlling the fake
     def push_update(self, update: dict) -> None:
@@ -262,33 +252,22 @@ CANNED_REPLY = [{"text": "Hello! Choose a topic.", "buttons": [{"title": "Menu",
                  "custom": {"answer_id": "greet", "language": "en"}}]
 
 
-class FakeRasa:
+class FakeRasa(LoopbackServer):
     """A stand-in for Rasa's REST channel: answers every message with `reply` after `delay`
     seconds with HTTP `status`; counts the messages it received and keeps their bodies in memory
     (`bodies`: sender pseudonym, message, metadata) for the tests to read, never in a log."""
 
     def __init__(self, reply: Any = None, delay: float = 0.0, status: int = 200) -> None:
+        super().__init__()
         self.reply = CANNED_REPLY if reply is None else reply
         self.delay = delay
         self.status = status
         self.received = 0
         self.bodies: list[dict] = []
-        self._runner: Optional[web.AppRunner] = None
-        self.url = ""
 
-    async def __aenter__(self) -> FakeRasa:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/webhooks/rest/webhook", self._handle)
         app.router.add_get("/webhooks/rest/", lambda _: web.json_response({"status": "ok"}))
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = "http://{}:{}".format(*self._runner.addresses[0][:2])
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.bodies.append(await request.json())

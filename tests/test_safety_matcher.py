@@ -14,21 +14,21 @@ def test_folding_ignores_case_accents_and_polish_l():
 
 def test_phrase_matches_anywhere_with_wildcards():
     m = SafetyMatcher(LISTS)
-    assert m.assess("please, he is HITTING me").danger
-    assert m.assess("someone is at my door").danger
-    assert m.assess("he wants to killll me").danger
+    assert m.assess("please, he is HITTING me").has("danger")
+    assert m.assess("someone is at my door").has("danger")
+    assert m.assess("he wants to killll me").has("danger")
 
 
 def test_single_word_cry_counts_only_in_a_short_message():
     m = SafetyMatcher(LISTS)
-    assert m.assess("HELP!!!").danger
-    assert not m.assess("I need help with my tax return this year").danger
+    assert m.assess("HELP!!!").has("danger")
+    assert not m.assess("I need help with my tax return this year").has("danger")
 
 
 def test_question_about_violence_cancels_danger_but_not_trafficking():
     m = SafetyMatcher(LISTS)
-    assert not m.assess("how do i report that he was hitting me").danger
-    assert m.assess("how do i report that he took my passport").trafficking
+    assert not m.assess("how do i report that he was hitting me").has("danger")
+    assert m.assess("how do i report that he took my passport").has("trafficking")
 
 
 def test_matching_language_is_reported():
@@ -38,30 +38,30 @@ def test_matching_language_is_reported():
 
 def test_repeated_letters_are_ignored():
     m = SafetyMatcher(LISTS)
-    assert m.assess("HELPPPP").danger and m.assess("hittinggg meee").danger
+    assert m.assess("HELPPPP").has("danger") and m.assess("hittinggg meee").has("danger")
 
 
 def test_question_about_violence_is_flagged_for_the_dialogue():
     found = SafetyMatcher(LISTS).assess("how do i report violence")
-    assert found.about_violence and not found.danger
+    assert found.about_violence and not found.has("danger")
 
 
 def test_digits_are_not_squeezed():
     m = SafetyMatcher({"en": {"danger": ["112"], "trafficking": [], "not_danger": []}})
-    assert m.assess("112!").danger and not m.assess("room 12").danger
+    assert m.assess("112!").has("danger") and not m.assess("room 12").has("danger")
 
 
 def test_gaps_typos_and_categories():
     m = SafetyMatcher({"en": {"trafficking": ["tak* .. passport"], "crisis": ["kill myself"],
                               "sexual_violence": ["raped me"], "danger": ["help me"],
                               "not_crisis": ["kill time"]}})
-    assert m.assess("they have taken away my passport").trafficking          # a gap of up to 3 words
-    assert not m.assess("they have taken my money, my phone and my passport").trafficking   # 5 words apart
-    assert m.assess("he took my pasport").trafficking is False               # "took" is no "tak*" ...
-    assert m.assess("they take my pasport").trafficking                      # ... one typo in a long word is fine
-    assert m.assess("i want to kll myself").crisis is False                  # short words: no typo allowed
+    assert m.assess("they have taken away my passport").has("trafficking")          # a gap of up to 3 words
+    assert not m.assess("they have taken my money, my phone and my passport").has("trafficking")   # 5 words apart
+    assert m.assess("he took my pasport").has("trafficking") is False               # "took" is no "tak*" ...
+    assert m.assess("they take my pasport").has("trafficking")                      # ... one typo in a long word is fine
+    assert m.assess("i want to kll myself").has("crisis") is False                  # short words: no typo allowed
     assert m.assess("a client raped me").answers == ["report_sexual_violence"]
-    assert not m.assess("he trapped me in a bad contract").sexual_violence    # no typo in the first letter
+    assert not m.assess("he trapped me in a bad contract").has("sexual_violence")    # no typo in the first letter
     assert m.assess("i could kill myself, i forgot to kill time").cancelled == ("crisis",)
 
 

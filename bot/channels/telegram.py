@@ -37,15 +37,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.gateway import (
-    InOrder,
-    Seen,
-    content_store,
-    log_failure,
-    quiet_http_logs,
-    setup_logging,
-    until_stopped,
-)
+from bot.channels import gateway as toolkit  # what every gateway shares
 from bot.channels.relay import RasaRelay
 from bot.channels.telegram_replies import COMMANDS, ButtonPayloads, register_commands, send_replies, typing
 from bot.channels.telegram_webhook import ALLOWED_UPDATES, serve_webhook, webhook_app
@@ -152,8 +144,8 @@ class Gateway:
         self.relay = relay
         self.content = content
         self.payloads = ButtonPayloads()
-        self.updates = Seen()      # update ids already handled: a repeated delivery is dropped
-        self.groups = Seen(GROUPS_REMEMBERED, GROUP_MEMORY_S)   # groups that got their notice
+        self.updates = toolkit.Seen()      # update ids already handled: a repeated delivery is dropped
+        self.groups = toolkit.Seen(GROUPS_REMEMBERED, GROUP_MEMORY_S)   # groups that got their notice
         self.handoff: Optional[UserSide] = None   # live handoff (bot/handoff), when switched on
         self.desk: Optional[Desk] = None
 
@@ -228,7 +220,7 @@ class Gateway:
                                                       link=f"https://t.me/{context.bot.username}")
                 await context.bot.send_message(message.chat_id, text)
             except (TelegramError, KnowledgeError, KeyError) as err:
-                log_failure(logger, "telegram: could not send the group notice", err)
+                toolkit.log_failure(logger, "telegram: could not send the group notice", err)
         raise ApplicationHandlerStop
 
     async def on_startup(self, application: Application) -> None:
@@ -254,7 +246,7 @@ async def on_error(update: object, context: Context) -> None:
     """Log the type only: exception messages can quote user text or ids. The bot keeps running."""
     if context.error is None:
         return   # PTB gives every error handler call its error (CallbackContext.from_error)
-    log_failure(logger, "telegram: handling an update failed", context.error)
+    toolkit.log_failure(logger, "telegram: handling an update failed", context.error)
 
 
 class PerChatOrder(SimpleUpdateProcessor):
@@ -263,7 +255,7 @@ class PerChatOrder(SimpleUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self.order = InOrder()
+        self.order = toolkit.InOrder()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = getattr(update, "effective_chat", None)
@@ -275,8 +267,8 @@ class PerChatOrder(SimpleUpdateProcessor):
 def build_application(config: TelegramConfig, content: Optional[KnowledgeStore] = None,
                       relay: Optional[RasaRelay] = None) -> Application:
     """The whole gateway as one PTB Application: handlers, error handler, start and stop hooks."""
-    quiet_http_logs()
-    content = content or content_store()
+    toolkit.quiet_http_logs()
+    content = content or toolkit.content_store()
     gateway = Gateway(relay or RasaRelay(config.rasa_url, config.rasa_timeout_s, knowledge=content), content)
     builder = (ApplicationBuilder().token(config.token).job_queue(None)   # no scheduled jobs
                .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
@@ -315,10 +307,10 @@ def build_application(config: TelegramConfig, content: Optional[KnowledgeStore] 
 
 def run(config: TelegramConfig) -> None:
     """Run the gateway until Ctrl-C or SIGTERM."""
-    setup_logging()
+    toolkit.setup_logging()
     application = build_application(config)
     logger.info("telegram gateway: %s mode, assistant at %s", config.mode, config.rasa_url)
     if config.mode == "webhook":
-        asyncio.run(until_stopped(lambda stopped: serve_webhook(application, config, stopped)))
+        asyncio.run(toolkit.until_stopped(lambda stopped: serve_webhook(application, config, stopped)))
     else:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -23,15 +23,7 @@ from typing import Optional
 
 from aiohttp import web
 
-from bot.channels.gateway import (
-    InOrder,
-    Seen,
-    content_store,
-    log_failure,
-    quiet_http_logs,
-    setup_logging,
-    until_stopped,
-)
+from bot.channels import gateway as toolkit  # what every gateway shares
 from bot.channels.meta_graph import API_BASE, GraphAPI
 from bot.channels.relay import RasaRelay
 from bot.channels.whatsapp_commands import CommandWords
@@ -104,14 +96,14 @@ class WhatsAppGateway:
     def __init__(self, config: WhatsAppConfig, content: Optional[KnowledgeStore] = None,
                  relay: Optional[RasaRelay] = None, graph: Optional[GraphAPI] = None,
                  commands: Optional[CommandWords] = None, handoff: Optional[UserSide] = None) -> None:
-        quiet_http_logs()
+        toolkit.quiet_http_logs()
         self.config = config
-        self.content = content or content_store()
+        self.content = content or toolkit.content_store()
         self.relay = relay or RasaRelay(config.rasa_url, config.rasa_timeout_s, knowledge=self.content)
         self.graph = graph or GraphAPI(config.api_base, config.phone_number_id, config.access_token)
         self.commands = commands or CommandWords.load(self.content.root)
-        self.seen = Seen()
-        self.order = InOrder()
+        self.seen = toolkit.Seen()
+        self.order = toolkit.InOrder()
         self.skipped: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
         # live handoff (bot/handoff): this gateway opens cases and relays to the staff group
@@ -188,7 +180,7 @@ class WhatsAppGateway:
                     more = await self.handoff.act(contact, message, metadata.get("kind"), replies)
                     await self.send(incoming, more, k)
         except Exception as err:  # noqa: BLE001 - logged by type only: messages may quote user data
-            log_failure(logger, "whatsapp: answering a message failed", err)
+            toolkit.log_failure(logger, "whatsapp: answering a message failed", err)
 
     async def send(self, incoming: Incoming, replies: list[dict], k: Optional[Knowledge]) -> None:
         assert incoming.sender is not None
@@ -240,5 +232,5 @@ async def serve(config: WhatsAppConfig, stopped: asyncio.Event) -> None:
 
 def run(config: WhatsAppConfig) -> None:
     """Run the gateway until Ctrl-C or SIGTERM."""
-    setup_logging()
-    asyncio.run(until_stopped(lambda stopped: serve(config, stopped)))
+    toolkit.setup_logging()
+    asyncio.run(toolkit.until_stopped(lambda stopped: serve(config, stopped)))

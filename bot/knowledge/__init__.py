@@ -4,29 +4,23 @@ Content is data: editors change YAML, never Python. Loading always runs the full
 edit is refused as a whole (with `file:line` for each problem) and the running assistant keeps the
 last good version (see :class:`KnowledgeStore`).
 """
-from bot.knowledge.loader import _fingerprint, load
+from bot.knowledge.loader import fingerprint, load
 from bot.knowledge.model import (
-    ANSWER_VALUES,
-    BUTTON_KEYS,
     BUTTON_TITLE_LIMIT,
     DEMO_KEYS,
-    FIRST_MESSAGE_LIMIT,
-    LANGUAGE_FILES,
     MENU_TOPICS,
     PLACEHOLDER,
-    RUNTIME_VALUES,
     SYSTEM_KEYS,
     TELEGRAM_TEXT_LIMIT,
     WHATSAPP_BODY_LIMIT,
-    AnswerMeta,
     Knowledge,
     KnowledgeError,
     Problem,
 )
 from bot.knowledge.store import KnowledgeStore
 
+# what the rest of the assistant uses; the checks' own constants stay in bot.knowledge.model
 __all__ = [
-    "ANSWER_VALUES", "BUTTON_KEYS", "BUTTON_TITLE_LIMIT", "DEMO_KEYS", "FIRST_MESSAGE_LIMIT", "LANGUAGE_FILES",
-    "MENU_TOPICS", "PLACEHOLDER", "RUNTIME_VALUES", "SYSTEM_KEYS", "TELEGRAM_TEXT_LIMIT", "WHATSAPP_BODY_LIMIT",
-    "AnswerMeta", "Knowledge", "KnowledgeError", "KnowledgeStore", "Problem", "_fingerprint", "load",
+    "BUTTON_TITLE_LIMIT", "DEMO_KEYS", "MENU_TOPICS", "PLACEHOLDER", "SYSTEM_KEYS", "TELEGRAM_TEXT_LIMIT",
+    "WHATSAPP_BODY_LIMIT", "Knowledge", "KnowledgeError", "KnowledgeStore", "Problem", "fingerprint", "load",
 ]

@@ -310,11 +310,11 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
     if loader.problems:
         raise KnowledgeError(loader.problems)
     return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher(safety_lists), values,
-                     version=_fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines,
+                     version=fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines,
                      safety_lists=safety_lists, handoff=handoff)
 
 
-def _fingerprint(root: Path) -> str:
+def fingerprint(root: Path) -> str:
     """Changes whenever any knowledge file changes (size or modification time)."""
     parts = []
     for path in sorted(root.rglob("*.yml")):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from bot.config import Settings
-from bot.knowledge.loader import _fingerprint, load
+from bot.knowledge.loader import fingerprint, load
 from bot.knowledge.model import Knowledge, KnowledgeError
 from bot.paths import LOCALES
 
@@ -45,7 +45,7 @@ class KnowledgeStore:
             return self._current
         with self._lock:
             self._checked_at = now
-            version = _fingerprint(self.root)
+            version = fingerprint(self.root)
             if version != self._seen:
                 self._seen = version
                 try:

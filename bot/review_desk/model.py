@@ -125,7 +125,7 @@ class Desk:
         """The current files, checked; raises :class:`bot.knowledge.KnowledgeError` while they have a
         problem (never an older version: a reviewer must see what is on disk)."""
         with self._lock:
-            version = knowledge._fingerprint(self.locales)
+            version = knowledge.fingerprint(self.locales)
             if version != self._seen:
                 self._seen, self._k, self._error = version, None, None
                 try:
