@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 HERE = Path(__file__).parent
 EXPECTATIONS = ("answer", "not_text", "silent", "notice", "refused")
@@ -63,3 +63,11 @@ def items(payload: Any) -> Iterator[dict]:
     for entry in payload.get("entry", []):
         for change in entry.get("changes", []):
             yield from (change.get("value") or {}).get("messages") or []
+
+
+def print_counts(label: str, counts: Mapping[str, int]) -> None:
+    """How many payloads were mishandled, then each kind of mishandling (`"<expect>: <problem>"`)."""
+    print(f"{label}: {counts['mishandled']} of {counts['payloads']} payloads mishandled")
+    for what, number in sorted(counts.items()):
+        if ":" in what:
+            print(f"  {number:3d}  {what}")

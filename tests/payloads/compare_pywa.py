@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from pywa import WhatsApp
 from pywa.types import RawUpdate
 
-from tests.payloads import items, load
+from tests.payloads import items, load, print_counts
 
 SILENT_TYPES = {"MessageStatus", "GroupMessageStatuses", "DeletedMessage", "EditedMessage", "PhoneNumberChange",
                 "IdentityChange", "AccountUpdate"}
@@ -74,10 +74,7 @@ def main() -> None:
             counts["mishandled"] += 1
             counts[f"{doc['expect']}: {problem}"] += 1
             print(f"{name}: expected {doc['expect']}, {problem}", file=sys.stderr)
-    print(f"pywa: {counts['mishandled']} of {counts['payloads']} WhatsApp payloads mishandled")
-    for what, number in sorted(counts.items()):
-        if ":" in what:
-            print(f"  {number:3d}  {what}")
+    print_counts("pywa, WhatsApp", counts)
 
 
 if __name__ == "__main__":

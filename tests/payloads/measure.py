@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestServer
 
 from testkit import fake_graph as fake
 from testkit.fake_telegram import BOT_USER, TOKEN, FakeRasa, FakeTelegram
-from tests.payloads import items, load
+from tests.payloads import items, load, print_counts
 
 SECRET = "payload-suite-secret-0123456789"
 SETTLE_S = 0.3
@@ -141,10 +141,7 @@ def main() -> None:
 
     logging.basicConfig(level=logging.CRITICAL)
     for channel, counts in asyncio.run(measure()).items():
-        print(f"{channel}: {counts['mishandled']} of {counts['payloads']} payloads mishandled")
-        for what, number in sorted(counts.items()):
-            if ":" in what:
-                print(f"  {number:3d}  {what}")
+        print_counts(channel, counts)
 
 
 if __name__ == "__main__":
