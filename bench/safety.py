@@ -84,7 +84,7 @@ def lists_reply(knowledge) -> Callable[[str], tuple[set[str], bool]]:
 
     def reply(text: str) -> tuple[set[str], bool]:
         assessment = knowledge.safety.assess(text)
-        opened = {answer for category, answer in answers.items() if getattr(assessment, category, False)}
+        opened = {answer for category, answer in answers.items() if assessment.has(category)}
         return opened, bool(opened)
 
     return reply

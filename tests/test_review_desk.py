@@ -386,6 +386,7 @@ def test_safety_lists_are_reviewed_with_their_blind_set_recall(desk, browser):
     assert page.eval_on_selector_all("li[data-list]", "items => items.map(i => i.dataset.list)") == lists
     round_name = bench_safety.rounds()[-1]
     figure = bench_safety.measure(bench_safety.load(round_name), bench_safety.lists_reply(k))["pl"]["danger"]
+    assert figure["right"] > figure["n"] / 2      # the lists alone catch most danger messages of the blind set
     recall = page.inner_text("li[data-list=pl-danger] .recall")
     assert f"{figure['right']} of {figure['n']} danger messages in Polish, blind set {round_name}" in recall
     assert "False alarms on calm messages" in page.inner_text("li[data-list=pl-not_danger] .recall")
