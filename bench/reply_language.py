@@ -55,7 +55,19 @@ def blind_sets(lang: str, round_name: str) -> dict[str, list[str]]:
     return sets
 
 
+def newest_rounds(lang: str) -> dict[str, str]:
+    """For each kind of blind set, the newest round that has it (round 3 brought only new answers,
+    so greetings and named questions still come from round 2)."""
+    found: dict[str, str] = {}
+    for round_name in reversed(rounds()):
+        for kind, texts in blind_sets(lang, round_name).items():
+            if texts:
+                found.setdefault(kind, round_name)
+    return found
+
+
 def message_sets(lang: str, round_name: Optional[str], seed: int = 7) -> dict[str, list[str]]:
+    """The blind sets of `round_name` (None: each kind from its newest round) and the generated sets."""
     rng = random.Random(f"{seed}-{lang}")
     questions = [text for intent, text in examples(lang) if intent != "language"]
     short = [q for q in questions if language.count_words(q) <= 3]
@@ -66,7 +78,10 @@ def message_sets(lang: str, round_name: Optional[str], seed: int = 7) -> dict[st
         tokens = question.split()
         tokens.insert(rng.randrange(len(tokens) + 1), rng.choice(words))
         mixed.append(" ".join(tokens))
-    sets = {f"blind {kind}": texts for kind, texts in blind_sets(lang, round_name).items()} if round_name else {}
+    if round_name:
+        sets = {f"blind {kind}": texts for kind, texts in blind_sets(lang, round_name).items()}
+    else:
+        sets = {f"blind {kind}": blind_sets(lang, newest)[kind] for kind, newest in newest_rounds(lang).items()}
     return {**sets, "held-out questions": questions, "short": short, "code-mixed": mixed}
 
 
@@ -104,14 +119,16 @@ def measure(langs: tuple[str, ...] = LANGUAGES, round_name: Optional[str] = None
     from bot.training import ensure_model
 
     classifier = LanguageId.from_model(model or ensure_model())
-    round_name = round_name or (rounds()[-1] if rounds() else None)
     out: dict[str, dict[str, dict]] = {}
     for lang in langs:
         for kind, texts in message_sets(lang, round_name).items():
             if texts:
                 out.setdefault(kind, {})[lang] = score(lang, texts, classifier)
-    return {"round": round_name, "languages": out,
-            "other": other_languages(round_name, classifier) if round_name else {}}
+    with_others = [r for r in rounds() if (FIRST / r / "other.yml").is_file()]
+    others = round_name or (with_others[-1] if with_others else None)
+    used = {f"blind {kind}": r for lang in langs for kind, r in newest_rounds(lang).items()}
+    return {"round": round_name or ", ".join(f"{kind[6:]}: {r}" for kind, r in sorted(used.items())),
+            "languages": out, "other": other_languages(others, classifier) if others else {}}
 
 
 def main() -> None:

@@ -124,6 +124,14 @@ def test_parts_cost_the_trained_language_classifier_and_the_safety_lists(model):
         assert 0 < cost[step]["p50_ms"] <= cost[step]["p95_ms"]
 
 
+def test_reply_language_takes_each_blind_kind_from_its_newest_round():
+    # round 3 brought only new-answer questions: greetings and named questions stay on round 2
+    assert reply_language.newest_rounds("en") == {"questions": "round2", "greetings": "round2", "named": "round2",
+                                                  "new_answers": "round3"}
+    sets = reply_language.message_sets("en", None)
+    assert sets["blind greetings"] == reply_language.blind_sets("en", "round2")["greetings"]
+
+
 def test_reply_language_kinds_add_up(model):
     measured = reply_language.measure(("es",), round_name="round1", model=model)
     assert set(measured["languages"]) == {"blind questions", "blind greetings", "blind named", "blind new_answers",
