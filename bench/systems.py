@@ -15,6 +15,7 @@ neighbour.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 import time
@@ -51,8 +52,11 @@ def rasa_init_config() -> Path:
 
 
 def train_rasa_nlu(config: Path, examples: list[Example], folder: Path) -> tuple[Path, float]:
-    """Train an NLU model from scratch (own cache folder: nothing reused between runs)."""
+    """Train an NLU model from scratch (own cache folder: nothing reused between runs). Rasa is given
+    a copy of the config: for a config without a pipeline (`rasa init`'s) it writes its defaults
+    and a new assistant id into the file, which would change the installed Rasa and every cache key."""
     nlu = write_nlu(examples, folder / "nlu.yml")
+    config = Path(shutil.copy(config, folder / "config.yml"))
     env = rasa_env(cache=folder / "cache")
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu),

@@ -89,6 +89,7 @@ def test_rasa_default_baseline_is_the_config_rasa_init_writes():
     config = yaml.safe_load(shipped.read_text())
     # `pipeline: null` is what makes Rasa fill in its default pipeline (DIET with transformer layers)
     assert config["recipe"] == "default.v1" and config["pipeline"] is None and config["language"] == "en"
+    assert config["assistant_id"] == "placeholder_default"     # as shipped: training never writes into it
     from bench.systems import SYSTEMS, config_text
 
     assert config_text(SYSTEMS["rasa_default"]) == shipped.read_text()
