@@ -1,4 +1,6 @@
 """The phrase matcher behind the emergency override (rules in bot/safety.py)."""
+import copy
+
 from bot.safety import SafetyMatcher
 from bot.text import fold, words
 
@@ -68,3 +70,14 @@ def test_gaps_typos_and_categories():
 def test_explain_names_the_list_and_phrase():
     m = SafetyMatcher({"pl": {"crisis": ["nie chce .. zyc"]}})
     assert m.explain("nie chcę już żyć") == {"crisis": ("pl", "nie chce .. zyc")}
+
+
+def test_compiled_lists_are_reused_until_a_list_changes():
+    lists = {"en": {"danger": ["help me now"], "not_danger": ["how do i"]}}
+    first = SafetyMatcher.of(lists)
+    assert SafetyMatcher.of(copy.deepcopy(lists)) is first       # an answer edit: nothing to compile
+    edited = copy.deepcopy(lists)
+    edited["en"]["danger"].append("save me")
+    again = SafetyMatcher.of(edited)
+    assert again is not first and again.assess("please save me").has("danger")
+    assert not first.assess("please save me").has("danger")

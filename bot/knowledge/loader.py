@@ -309,7 +309,7 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
 
     if loader.problems:
         raise KnowledgeError(loader.problems)
-    return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher(safety_lists), values,
+    return Knowledge(contacts, meta, answers, system, ui, SafetyMatcher.of(safety_lists), values,
                      version=fingerprint(root), reviews=reviews, serve_unreviewed=serve_unreviewed, lines=lines,
                      safety_lists=safety_lists, handoff=handoff)
 
