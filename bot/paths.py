@@ -9,3 +9,4 @@ CONFIG = ROOT / "config.yml"
 DOMAIN = ROOT / "domain.yml"
 ENDPOINTS = ROOT / "endpoints.yml"
 CREDENTIALS = ROOT / "credentials.yml"
+WEB_STATIC = ROOT / "bot" / "web_static"     # what the demo and the review desk pages share

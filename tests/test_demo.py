@@ -205,8 +205,12 @@ def contrast(page, selector: str) -> float:
     }""")
 
 
+BRAND = "#1e3a8a"      # bot/web_static/palette.css, shared with the review desk
+
+
 def test_text_has_enough_contrast(demo, browser):
     page, _ = open_page(browser, demo)
+    assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()") == BRAND
     for selector in ("#title", "#notice", "#new", ".topic", "#examples button", "#send", "#log li.bot",
                      "#languages button[aria-pressed=true]", "#languages button[aria-pressed=false]"):
         assert contrast(page, selector) >= 4.5, selector
@@ -228,7 +232,7 @@ def test_the_page_endpoints_refuse_bad_requests_and_set_a_strict_policy(demo):
         assert "default-src 'self'" in headers["Content-Security-Policy"]
     status, _ = demo.post("/api/message", json.dumps({"conversation": "a" * 32, "text": "x" * 6000}).encode())
     assert status == 400
-    for path in ("/static/../bot/config.py", "/static/nothing.js", "/api/unknown"):
+    for path in ("/static/../bot/config.py", "/shared/../paths.py", "/static/nothing.js", "/api/unknown"):
         try:
             urllib.request.urlopen(demo.url + path, timeout=30)
             raise AssertionError(f"{path} was served")

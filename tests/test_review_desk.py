@@ -26,7 +26,7 @@ from bot.config import LANGUAGES
 from bot.paths import LOCALES, ROOT
 from bot.review_desk.model import Desk, word_diff
 from testkit.console import Console
-from tests.test_demo import ARTIFACTS, CHROMIUM, alive, contrast, expect
+from tests.test_demo import ARTIFACTS, BRAND, CHROMIUM, alive, contrast, expect
 
 CATALOG = ROOT.parent / "shared" / "catalog.yml"
 STARTUP_S = 60
@@ -341,6 +341,7 @@ def test_contrast_and_a_phone_sized_window(desk, browser):
 
     page, hosts = open_page(browser, desk, "/answer/check_id", viewport={"width": 1280, "height": 900})
     assert "a sentence of 30 words" in page.inner_text("#lang-es .warnings")
+    assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()") == BRAND
     selectors = ["h1", ".nav a", "#name-save", ".crumbs a", ".tags", ".brief li",
                  "#lang-nl .badge", "#lang-en .badge", "#lang-es .badge", "#lang-pl .badge",
                  "#lang-es del", "#lang-es ins", "#lang-es .warnings li", "#approve-pl", "#reject-pl",
@@ -441,7 +442,8 @@ def test_the_desk_is_local_only_refuses_foreign_posts_and_a_stale_text(desk):
     status, _, body = _request(desk, "/review", stale, origin)
     assert status == 409 and "nothing was recorded" in body
     assert not (desk.locales / "pl" / review.FILE).exists()
-    for path in ("/static/../bot/config.py", "/static/nothing.js", "/answer/nothing", "/safety/pl/nothing"):
+    for path in ("/static/../bot/config.py", "/shared/../paths.py", "/static/nothing.js", "/answer/nothing",
+                 "/safety/pl/nothing"):
         assert _request(desk, path)[0] == 404, path
     # a broken edit: the desk shows the problem instead of an older text
     (desk.locales / "en" / "system.yml").write_text("greet: [broken\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from bot import replies
 from bot.channels.relay import RasaRelay
 from bot.config import LANGUAGES
 from bot.knowledge import DEMO_KEYS, MENU_TOPICS
+from bot.paths import WEB_STATIC
 
 STATIC = Path(__file__).parent / "static"
 #: Longer questions are cut by the REST channel anyway; this bounds what the demo accepts at all.
@@ -119,6 +120,7 @@ def create_app(relay: RasaRelay) -> web.Application:
     app.router.add_post("/api/message", message)
     app.router.add_post("/api/new", new_conversation)
     app.router.add_static("/static/", STATIC, show_index=False, follow_symlinks=False)
+    app.router.add_static("/shared/", WEB_STATIC, show_index=False, follow_symlinks=False)
 
     async def close_relay(_: web.Application) -> None:
         await relay.aclose()

@@ -34,6 +34,7 @@ def layout(title: str, body: str, *, page_class: str = "") -> str:
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{e(title)} – review desk</title>
   <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/shared/palette.css">
   <link rel="stylesheet" href="/static/desk.css">
   <script src="/static/desk.js" defer></script>
 </head>

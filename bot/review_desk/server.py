@@ -20,6 +20,7 @@ from bot import review
 from bot.config import LANGUAGES
 from bot.demo.server import security_headers
 from bot.knowledge import KnowledgeError
+from bot.paths import WEB_STATIC
 from bot.review_desk import pages, safety_pages
 from bot.review_desk.model import CAREFUL_CHOICES, Desk
 
@@ -167,4 +168,5 @@ def create_app(desk: Desk) -> web.Application:
     app.router.add_get("/safety/{lang}/{name}", safety_list)
     app.router.add_post("/review", post_review)
     app.router.add_static("/static/", STATIC, show_index=False, follow_symlinks=False)
+    app.router.add_static("/shared/", WEB_STATIC, show_index=False, follow_symlinks=False)
     return app
