@@ -19,8 +19,9 @@ from typing import Optional
 from bench.folds import Example, assign_folds, split, training_examples
 from bench.holdout import macro_f1
 from bench.systems import SYSTEMS, System, config_text
+from bot import languages
 from bot.config import LANGUAGES
-from bot.paths import CONFIG, DATA, DOMAIN, ROOT
+from bot.paths import CONFIG, DATA, DOMAIN, LOCALES, ROOT
 from bot.training import INPUTS, _files
 
 CACHE = ROOT / "results" / "bench"
@@ -34,6 +35,7 @@ def cache_key(system: System, fold: int, examples: list[Example], fold_of: list[
     digest.update(json.dumps([[e.lang, e.intent, e.text, f] for e, f in zip(examples, fold_of)]).encode())
     for path in _files(CODE):
         digest.update(path.read_bytes())
+    digest.update(languages.training_key(LOCALES).encode())   # lemma tables, spaCy and lingua codes
     digest.update(str(fold).encode())
     return digest.hexdigest()[:16]
 
