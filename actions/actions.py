@@ -61,6 +61,7 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
         ranking=tuple(r["name"] for r in message.get("intent_ranking") or []
                       if isinstance(r, dict) and r.get("name") not in (None, "nlu_fallback")),
         scores=_scores(message),
+        safety_scores=_safety_scores(message),
         **handoff.turn_fields(metadata, tracker.events),   # live handoff: off unless the gateway says so
     )
 
@@ -75,6 +76,14 @@ def _scores(message: dict) -> dict[str, float]:
             except (TypeError, ValueError):
                 continue
     return scores
+
+
+def _safety_scores(message: dict) -> Optional[dict[str, float]]:
+    """The safety model's probability per category, or None when the model has no safety model."""
+    raw = message.get("safety_scores")
+    if not isinstance(raw, dict):
+        return None
+    return {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))}
 
 
 class AssistantAction(Action, abc.ABC):

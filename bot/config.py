@@ -120,6 +120,8 @@ class Settings:
     rasa_timeout_s: float
     locales: Path
     safety_model_threshold: float = 0.4
+    safety_any_threshold: float = 0.7
+    safety_second_threshold: float = 0.25
     max_events: int = 60
     env: str = "embedded"
     id_secret: str = ""
@@ -163,9 +165,13 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         rasa_timeout_s=env.number("BOT_RASA_TIMEOUT_S", 10.0, minimum=0.1),
         # The knowledge files; tests and staging point this at a copy.
         locales=locales_dir(environ),
-        # The model's confidence in a safety intent (emergency, crisis...) that puts its answer
-        # first even when the phrase lists did not match (docs/benchmarks.md, safety).
-        safety_model_threshold=env.number("BOT_SAFETY_MODEL_THRESHOLD", 0.4),
+        # The safety model's probability of a category (danger, crisis...) that puts its answer
+        # first even when the phrase lists did not match; and, when the four together reach the
+        # "any" threshold, the lower one that puts each likely category's answer first (chosen on
+        # the blind round-3 set: docs/benchmarks.md, safety; bot.safety.model_categories).
+        safety_model_threshold=env.number("BOT_SAFETY_MODEL_THRESHOLD", 0.4, minimum=0.0),
+        safety_any_threshold=env.number("BOT_SAFETY_ANY_THRESHOLD", 0.7, minimum=0.0),
+        safety_second_threshold=env.number("BOT_SAFETY_SECOND_THRESHOLD", 0.25, minimum=0.0),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),
         env=env.choice("BOT_ENV", "embedded", ("embedded", "production")),

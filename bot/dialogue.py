@@ -31,6 +31,7 @@ from bot.knowledge import Knowledge
 from bot.language import Decision, Detection, count_words
 from bot.replies import Reply
 from bot.safety import CATEGORIES as SAFETY_CATEGORIES
+from bot.safety import model_categories
 
 #: Conversation intents that get a system text plus the menu button.
 SYSTEM_ANSWERS = {"thanks", "goodbye", "out_of_scope"}
@@ -54,6 +55,7 @@ class Turn:
     message_kind: str = "text"         # channels report stickers, photos, voice... (metadata "kind")
     ranking: tuple[str, ...] = ()      # the model's intents, best first (without nlu_fallback)
     scores: Mapping[str, float] = field(default_factory=dict)  # the model's confidence per intent
+    safety_scores: Optional[Mapping[str, float]] = None  # the safety model's, per category (None: no such model)
     handoff: Optional[str] = None      # live handoff: what the gateway says (bot/handoff/turns.py)
     recent_answers: tuple[str, ...] = ()  # live handoff: the bot's last answer ids, for staff
 
@@ -106,16 +108,20 @@ class Safety:
 
 def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Settings) -> Safety:
     """The safety categories of this message. The phrase lists decide whatever the model says;
-    the model adds a category when it gives that answer's intent at least
-    `settings.safety_model_threshold`, unless the lists recognised a question *about* it (a
-    `not_<category>` phrase). The model's own best answer is not "put first": it is the answer."""
+    the safety model (bot.nlu.safety_classifier) adds categories by the thresholds in `settings`
+    (a model without it: the intent model's confidence in a safety answer), unless the lists
+    recognised a question *about* it (a `not_<category>` phrase). The model's own best answer is
+    not "put first": it is the answer."""
     if turn.is_payload or not turn.text.strip():
         return Safety()
     assessment = k.safety.assess(turn.text, prefer=prefer)
-    found = set(assessment.categories)
-    for intent, category in SAFETY_INTENTS.items():
-        if turn.scores.get(intent, 0.0) >= settings.safety_model_threshold and category not in assessment.cancelled:
-            found.add(category)
+    if turn.safety_scores is not None:
+        signalled = model_categories(turn.safety_scores, settings.safety_model_threshold,
+                                     settings.safety_any_threshold, settings.safety_second_threshold)
+    else:
+        signalled = {category for intent, category in SAFETY_INTENTS.items()
+                     if turn.scores.get(intent, 0.0) >= settings.safety_model_threshold}
+    found = set(assessment.categories) | (signalled - set(assessment.cancelled))
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     put_first = tuple(c for c in categories if c in assessment.categories or c != own)

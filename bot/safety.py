@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 from bot.text import tokens, words
 
@@ -186,6 +186,17 @@ class PhraseIndex:
         return any(_word_matches(cry, word) for cries in self.cries.values() for cry in cries for word in message)
 
 
+def model_categories(scores: Mapping[str, float], single: float, any_: float, second: float) -> set[str]:
+    """The categories the safety model (bot.nlu.safety_classifier) signals: each one it gives at
+    least `single`; and when all four together reach `any_` (clearly a disclosure, but of what?),
+    each one it gives at least `second`, so "he found me at the station" gets the trafficking answer
+    and 112 rather than nothing. Thresholds: docs/benchmarks.md, safety."""
+    found = {c for c in CATEGORIES if scores.get(c, 0.0) >= single}
+    if sum(scores.get(c, 0.0) for c in CATEGORIES) >= any_:
+        found |= {c for c in CATEGORIES if scores.get(c, 0.0) >= second}
+    return found
+
+
 @dataclass(frozen=True)
 class Assessment:
     categories: tuple[str, ...] = ()   # matched categories, in CATEGORIES order
@@ -231,7 +242,8 @@ class SafetyMatcher:
     def assess(self, text: str, prefer: Optional[str] = None) -> Assessment:
         """A category counts when some language's list matches and that same language's
         `not_<category>` list does not (a Spanish question frame never cancels a Romanian
-        disclosure)."""
+        disclosure), nor does the list of `prefer`, the message's own language: "is stealthing
+        strafbaar?" is a Dutch question even though "stealthing" is in every language's list."""
         message = words(text)
         if not message:
             return Assessment()
@@ -240,7 +252,8 @@ class SafetyMatcher:
         found, cancelled, language = [], [], None
         for category in CATEGORIES:
             matched = [lang for lang in order if (lang, category) in hits]
-            standing = [lang for lang in matched if (lang, f"not_{category}") not in hits]
+            frame = prefer is not None and (prefer, f"not_{category}") in hits
+            standing = [lang for lang in matched if (lang, f"not_{category}") not in hits and not frame]
             if standing:
                 found.append(category)
                 language = language or standing[0]

@@ -22,6 +22,11 @@ INPUTS = (CONFIG, DOMAIN, DATA, ROOT / "bot" / "nlu", ROOT / "bot" / "language.p
           ROOT / "locales" / "terms.yml", ROOT / "requirements" / "constraints.txt")
 
 
+#: Training inputs that Rasa does not see as training data (read by our components), so they must
+#: key its cache like code does.
+SIDE_DATA = (DATA / "safety", DATA / "other_languages.txt")
+
+
 def _files(paths: tuple[Path, ...]) -> list[Path]:
     found = []
     for path in paths:
@@ -49,7 +54,7 @@ def code_cache(root: Path = ROOT) -> Path:
     """Rasa's training cache, one per version of the project's NLU code: Rasa keys its cache on
     component configs and training data, not on our code, so a changed component would otherwise
     be restored from an old training."""
-    code = tuple(p for p in INPUTS if p not in (CONFIG, DOMAIN, DATA))
+    code = tuple(p for p in INPUTS if p not in (CONFIG, DOMAIN, DATA)) + SIDE_DATA
     return root / ".rasa" / "cache" / _digest(code, ROOT)
 
 
