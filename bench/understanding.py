@@ -26,7 +26,8 @@ LABELLED = ("questions", "named", "new_answers")
 def labelled(lang: str, round_name: str) -> list[tuple[str, str]]:
     """(text, answer id) of one language's blind first messages."""
     data = yaml.safe_load((FIRST / round_name / f"{lang}.yml").read_text(encoding="utf-8"))
-    return [(str(item["text"]), str(item["answer"])) for kind in LABELLED for item in data.get(kind) or []]
+    return [(str(item["text"]), str(item["answer"])) for kind in LABELLED for item in data.get(kind) or []
+            if isinstance(item, dict)]   # round 4's named questions carry no answer: language only
 
 
 def rates(pairs: list[tuple[str, str]]) -> dict:
