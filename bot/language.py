@@ -48,6 +48,10 @@ OTHER_MIN_WORDS = 2
 UNSUPPORTED_CONFIDENCE = 0.5  # without the classifier: lingua's score for a decoy, 3+ words
 UNSUPPORTED_MIN_WORDS = 3
 SWITCH_MIN_WORDS = 3          # fewer words never switch an established language
+# Switching costs more than starting: on the round-2 sets, every wrong switch in a conversation
+# ("dear sir/madam" -> es, "test chlamidia si gonoree la ggd" -> es) was below this, and 0-1% of
+# real sentences (docs/nlu-evaluation.md, "Language"). A button or "English please" always switches.
+SWITCH_CONFIDENCE = 0.8
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 TERMS_FILE = LOCALES / "terms.yml"
@@ -260,7 +264,7 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
        asking to change it: "English please") always wins.
     2. A clear sentence in another language gets "I speak these five" (in the conversation's
        language, if there is one).
-    3. In a conversation: a sure detection of a real sentence (3+ words) switches the language;
+    3. In a conversation: a confident detection of a real sentence (3+ words) switches the language;
        anything else ("ok", "112", "zorgverzekering?") keeps it.
     4. A new conversation: a sure detection; then the channel's hint (Telegram's language_code);
        then the best guess, with the language buttons under the answer; only a message with no
@@ -277,7 +281,7 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
         hint = channel_hint if channel_hint in LANGUAGES else None
         return Decision(known or hint, unsupported=detection.unsupported)
     if known:
-        if detection.language and detection.words >= SWITCH_MIN_WORDS:
+        if detection.language and detection.words >= SWITCH_MIN_WORDS and detection.confidence >= SWITCH_CONFIDENCE:
             return Decision(detection.language)
         return Decision(known)
     if detection.language:
