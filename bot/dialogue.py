@@ -194,10 +194,23 @@ HANDLERS: dict[str, Handler] = {
 LANGUAGE_FREE_KINDS = {"forget_ask", "forget", "forget_cancel"}
 
 
+def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
+    """The intent model chose the emergency or crisis answer, but nothing that knows about safety
+    agrees: the lists recognised a question *about* violence, or the safety model (trained to tell
+    "I'm dead tired" from a disclosure, which the intent model is not) gives that category less
+    than `settings.safety_second_threshold`."""
+    own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
+    if own not in ("danger", "crisis") or own in safety.categories:
+        return False
+    if own == "danger" and safety.about_violence:
+        return True
+    return turn.safety_scores is not None and turn.safety_scores.get(own, 0.0) < settings.safety_second_threshold
+
+
 def _second_opinion(turn: Turn) -> Turn:
-    """A question *about* violence ("what do I do if a client gets violent?") that the model took
-    for an emergency: answer with the model's next-best intent instead (or the fallback)."""
-    alternatives = [i for i in turn.ranking if i not in ("emergency", "nlu_fallback")]
+    """An emergency or crisis answer nothing confirms (:func:`_unconfirmed_alarm`): answer with the
+    model's next-best intent instead (or the fallback)."""
+    alternatives = [i for i in turn.ranking if i not in (turn.intent, "nlu_fallback")]
     if alternatives:
         return replace(turn, intent=alternatives[0])
     return replace(turn, kind="fallback", intent="nlu_fallback")
@@ -229,7 +242,7 @@ def handle(turn: Turn, k: Knowledge, settings: Settings) -> Outcome:
     out = Outcome([], decision.language, turn.last_answer, None, requested=decision.requested)
     safety = assess_safety(turn, k, decision.language or turn.detection.guess, settings)
     categories = safety.categories
-    if "danger" not in categories and turn.intent == "emergency" and safety.about_violence:
+    if _unconfirmed_alarm(turn, safety, settings):
         turn = _second_opinion(turn)
 
     reply_lang = decision.language
