@@ -74,6 +74,8 @@ TABLE = [
     ("explicit button wins", "pl", SURE_PL, "/language", "en", None, Decision("en", requested="en")),
     ("typed request wins", "en", SURE_PL, "po polsku", None, None, Decision("pl", requested="pl")),
     ("sure sentence switches", "pl", SURE_RO, "...", None, None, Decision("ro")),
+    ("a sure but not confident sentence keeps", "pl", Detection("ro", 0.75, 3, guess="ro"), "...", None, None,
+     Decision("pl")),
     ("short message keeps", "pl", SHORT, "ok", None, None, Decision("pl")),
     ("unsure message keeps", "pl", GUESS_RO, "...", None, None, Decision("pl")),
     ("other language, in conversation", "pl", GERMAN, "...", None, None, Decision("pl", unsupported="de")),

@@ -103,3 +103,37 @@ def test_an_approved_critical_answer_has_no_note(knowledge):
     approved = replace(knowledge, serve_unreviewed=False, reviews={"en": {"emergency": record}})
     out = dialogue.handle(turn(intent="emergency", text="/emergency", language="en"), approved, SETTINGS)
     assert out.replies[0].text == knowledge.answer_text("emergency", "en")
+
+
+def test_the_safety_model_adds_a_safety_answer_the_lists_missed(knowledge):
+    text = "everything is grey and pointless lately"
+    assert not knowledge.safety.assess(text).any
+    out = dialogue.handle(turn(intent="out_of_scope", text=text, language="en",
+                               detection=Detection("en", 0.9, 6, guess="en"), scores={"out_of_scope": 0.9},
+                               safety_scores={"crisis": 0.55, "danger": 0.05}), knowledge, SETTINGS)
+    assert ids(out) == ["crisis_suicide"] and out.replies[0].safety == "crisis"
+
+
+def test_with_a_safety_model_the_intent_models_opinion_no_longer_adds_an_alarm(knowledge):
+    text = "i am dead tired after this week, what are my rights for rest days"
+    out = dialogue.handle(turn(intent="work_self_employed", text=text, language="en",
+                               detection=Detection("en", 0.9, 12, guess="en"),
+                               scores={"work_self_employed": 0.5, "crisis_suicide": 0.45},
+                               safety_scores={"crisis": 0.1, "danger": 0.02}), knowledge, SETTINGS)
+    assert ids(out) == ["work_self_employed"]
+
+
+def test_an_unclear_disclosure_gets_each_likely_helpline(knowledge):
+    text = "twice i ran and twice they waited at the station"
+    assert not knowledge.safety.assess(text).any
+    scores = {"danger": 0.28, "trafficking": 0.3, "sexual_violence": 0.2, "crisis": 0.1}   # together 0.88
+    out = dialogue.handle(turn(intent="nlu_fallback", kind="fallback", text=text, language="en",
+                               detection=Detection("en", 0.9, 9, guess="en"), safety_scores=scores),
+                          knowledge, SETTINGS)
+    assert ids(out) == ["emergency", "report_trafficking"]
+
+
+def test_a_question_frame_in_the_messages_own_language_cancels_every_languages_match(knowledge):
+    text = "is stealthing strafbaar in nederland?"
+    assert knowledge.safety.assess(text).has("sexual_violence")   # "stealthing" is in every list
+    assert not knowledge.safety.assess(text, prefer="nl").has("sexual_violence")
