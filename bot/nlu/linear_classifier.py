@@ -13,20 +13,18 @@ model is unsure about gets "please rephrase" instead of a wrong answer.
 """
 from __future__ import annotations
 
-import pickle
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.pickled import PickledModelComponent
 from bot.text import fold
 
 MODEL_FILE = "linear_intent_classifier.pkl"
@@ -74,8 +72,10 @@ class LinearModel:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(IntentClassifier, GraphComponent):
+class LinearIntentClassifier(IntentClassifier, PickledModelComponent):
     """Intent classifier: linear SVM on word and character n-grams (see the module docstring)."""
+
+    MODEL_FILE = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -89,37 +89,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "random_seed": 42,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[LinearModel] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LinearIntentClassifier":
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
-        try:
-            with model_storage.read_from(resource) as folder:
-                model = pickle.loads((folder / MODEL_FILE).read_bytes())
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(config, model_storage, resource, model)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-        if examples:
-            self.model = LinearModel(self.config).fit(
-                [_lemmas(e) for e in examples], [fold(e.get(TEXT)) for e in examples],
-                [e.get(INTENT) for e in examples])
-            with self._storage.write_to(self._resource) as folder:
-                (folder / MODEL_FILE).write_bytes(pickle.dumps(self.model, protocol=pickle.HIGHEST_PROTOCOL))
-        return self._resource
+        if not examples:
+            return self._resource
+        return self.store(LinearModel(self.config).fit(
+            [_lemmas(e) for e in examples], [fold(e.get(TEXT)) for e in examples], [e.get(INTENT) for e in examples]))
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None or not messages:

@@ -21,19 +21,17 @@ probabilities go into the parse data as `safety_scores`; the action applies the 
 """
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Text
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.pickled import PickledModelComponent
 from bot.text import fold
 
 MODEL_FILE = "safety_classifier.pkl"
@@ -83,8 +81,10 @@ class SafetyModel:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class SafetyClassifier(GraphComponent):
+class SafetyClassifier(PickledModelComponent):
     """Adds `safety_scores` ({category: probability}) to every message (module docstring)."""
+
+    MODEL_FILE = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -98,38 +98,12 @@ class SafetyClassifier(GraphComponent):
             "random_seed": 42,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[SafetyModel] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SafetyClassifier":
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "SafetyClassifier":
-        try:
-            with model_storage.read_from(resource) as folder:
-                model = pickle.loads((folder / MODEL_FILE).read_bytes())
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(config, model_storage, resource, model)
-
     def train(self, training_data: TrainingData) -> Resource:
         categories: Dict[str, str] = self.config["categories"]
         pairs = [(e.get(TEXT), categories.get(e.get(INTENT), NONE))
                  for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         pairs += data_examples(Path(self.config["safety_data"]), categories.values())
-        if pairs:
-            self.model = SafetyModel(self.config).fit(pairs)
-            with self._storage.write_to(self._resource) as folder:
-                (folder / MODEL_FILE).write_bytes(pickle.dumps(self.model, protocol=pickle.HIGHEST_PROTOCOL))
-        return self._resource
+        return self.store(SafetyModel(self.config).fit(pairs)) if pairs else self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None or not messages:
