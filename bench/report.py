@@ -253,6 +253,7 @@ def speed_section(speed: dict, images: Path) -> list[str]:
                   "| median | " + " | ".join(f"{g['median_ms']:.0f} ms" for g in growth) + " |"]
     parts = speed.get("project", {}).get("parts") or {}
     steps = [(label, parts.get(key)) for key, label in (("language_classifier", "language classifier"),
+                                                        ("safety_model", "safety model"),
                                                         ("safety_lists", "safety phrase lists"))]
     if any(cost for _, cost in steps):
         lines += ["", f"The project's own steps, in process, per message ({parts['messages']} held-out questions):", "",

@@ -126,11 +126,15 @@ async def growth(url: str, turns: int = GROWTH_TURNS, seed: int = 3) -> list[dic
 
 def parts(model: Path) -> dict:
     """In-process cost per message of the project's own steps, on the held-out questions: the
-    language classifier (issue: at most 1 ms p50) and the safety phrase lists. Milliseconds."""
+    language classifier (issue: at most 1 ms p50), the safety model and the safety phrase lists.
+    Milliseconds."""
     from bot.knowledge import load
+    from bot.nlu import safety_classifier
     from bot.nlu.language_id import LanguageId
+    from bot.nlu.pickled import from_archive
 
     classifier = LanguageId.from_model(model)
+    safety_model = from_archive(model, safety_classifier.MODEL_FILE)
     matcher = load().safety
     texts = [text for lang in LANGUAGES for _, text in examples(lang)]
 
@@ -146,6 +150,7 @@ def parts(model: Path) -> dict:
 
     return {"messages": len(texts),
             "language_classifier": cost(classifier.probabilities) if classifier else None,
+            "safety_model": cost(lambda text: safety_model.scores([text])) if safety_model else None,
             "safety_lists": cost(matcher.assess)}
 
 

@@ -118,14 +118,10 @@ class LanguageId:
     @classmethod
     def from_model(cls, model: Path) -> Optional["LanguageId"]:
         """The classifier stored inside a trained Rasa model archive (benchmarks, tests)."""
-        import tarfile
+        from bot.nlu.pickled import from_archive
 
-        with tarfile.open(model) as archive:
-            for member in archive.getmembers():
-                if member.name.endswith("/" + MODEL_FILE):
-                    handle = archive.extractfile(member)
-                    return cls(pickle.loads(handle.read())) if handle else None
-        return None
+        pipeline = from_archive(model, MODEL_FILE)
+        return cls(pipeline) if pipeline is not None else None
 
     @classmethod
     def load(cls, folder: Path) -> Optional["LanguageId"]:

@@ -4,6 +4,7 @@ it the same way, so each component only says how to train and what to add to a m
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any, ClassVar, Dict, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -45,3 +46,16 @@ class PickledModelComponent(GraphComponent):
         with self._storage.write_to(self._resource) as folder:
             (folder / self.MODEL_FILE).write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
         return self._resource
+
+
+def from_archive(model: Path, file_name: str) -> Optional[Any]:
+    """The object pickled as `file_name` inside a trained Rasa model archive, or None (benchmarks,
+    tests: no Rasa needed)."""
+    import tarfile
+
+    with tarfile.open(model) as archive:
+        for member in archive.getmembers():
+            if member.name.endswith("/" + file_name):
+                handle = archive.extractfile(member)
+                return pickle.loads(handle.read()) if handle else None
+    return None
