@@ -2,6 +2,7 @@
 probabilities into helplines (bot.safety.model_categories)."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -11,6 +12,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.safety_classifier import SAFETY_SCORES, SafetyClassifier, data_examples
 from bot.safety import model_categories
+from bot.text import fold
 
 NLU = {
     "emergency": ["help he is hitting me", "he has a knife, come quick", "ratunku on mnie bije"],
@@ -59,6 +61,9 @@ def test_train_persist_load_and_score(tmp_path: Path):
     assert max(scores[0], key=scores[0].get) == "trafficking"
     assert max(scores[1], key=scores[1].get) == "crisis"
     assert sum(scores[2].values()) < sum(scores[1].values())
+    # the fast path gives scikit-learn's own probabilities
+    texts = ["he took my passport and money", "i want to die", "show my id?"]
+    assert np.allclose(loaded.model.probabilities(texts), loaded.model.pipeline.predict_proba([fold(t) for t in texts]))
 
 
 # scores -> categories, with single 0.4, any 0.7, second 0.25

@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Text
 
+import numpy as np
 import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -73,11 +74,29 @@ class SafetyModel:
         self.categories = [str(c) for c in self.pipeline.classes_ if c != NONE]
         return self
 
+    def probabilities(self, texts: List[str]) -> np.ndarray:
+        """The multinomial regression's probabilities, one row per text, in `pipeline.classes_`
+        order: the same numbers as `pipeline.predict_proba`, computed directly from the fitted
+        vectorisers and coefficients, which skips scikit-learn's per-call checks (about 2 ms per
+        message down to under 1, on every message the assistant receives)."""
+        from scipy.sparse import hstack
+
+        union, regression = self.pipeline.steps[0][1], self.pipeline.steps[-1][1]
+        folded = [fold(t) for t in texts]
+        features = hstack([vectoriser.transform(folded) for _, vectoriser in union.transformer_list]).tocsr()
+        weights = getattr(self, "_weights", None)
+        if weights is None:   # the coefficients transposed once, contiguous: a copy per call costs ~1 ms
+            weights = self._weights = np.ascontiguousarray(regression.coef_.T)
+        logits = np.asarray(features @ weights) + regression.intercept_
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
     def scores(self, texts: List[str]) -> List[Dict[str, float]]:
         """One {category: probability} per text (the "none" class left out)."""
         classes = [str(c) for c in self.pipeline.classes_]
-        rows = self.pipeline.predict_proba([fold(t) for t in texts])
-        return [{c: round(float(p), 4) for c, p in zip(classes, row) if c != NONE} for row in rows]
+        return [{c: round(float(p), 4) for c, p in zip(classes, row) if c != NONE}
+                for row in self.probabilities(texts)]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
