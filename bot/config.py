@@ -122,6 +122,8 @@ class Settings:
     safety_model_threshold: float = 0.4
     safety_any_threshold: float = 0.7
     safety_second_threshold: float = 0.25
+    safety_veto_threshold: float = 0.15
+    safety_veto_confidence: float = 0.8
     max_events: int = 60
     env: str = "embedded"
     id_secret: str = ""
@@ -172,6 +174,11 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         safety_model_threshold=env.number("BOT_SAFETY_MODEL_THRESHOLD", 0.4, minimum=0.0),
         safety_any_threshold=env.number("BOT_SAFETY_ANY_THRESHOLD", 0.7, minimum=0.0),
         safety_second_threshold=env.number("BOT_SAFETY_SECOND_THRESHOLD", 0.25, minimum=0.0),
+        # A phrase-list match both models deny is no alarm: the intent model is at least this sure
+        # of an ordinary answer and the safety model gives the category less than the veto
+        # threshold ("zabije mnie ten papierkowy chaos z kvk": 'kill me', about paperwork).
+        safety_veto_threshold=env.number("BOT_SAFETY_VETO_THRESHOLD", 0.15, minimum=0.0),
+        safety_veto_confidence=env.number("BOT_SAFETY_VETO_CONFIDENCE", 0.8, minimum=0.0),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),
         env=env.choice("BOT_ENV", "embedded", ("embedded", "production")),

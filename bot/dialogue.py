@@ -104,28 +104,48 @@ class Safety:
     put_first: tuple[str, ...] = ()    # those that change the reply: not the model's own answer
     language: Optional[str] = None     # the language of the list that matched
     about_violence: bool = False       # a question about violence or a past event (not_danger)
+    framed: tuple[str, ...] = ()       # categories a not_<category> phrase spoke of ("dead tired")
+
+
+def _vetoed(turn: Turn, listed: tuple[str, ...], settings: Settings) -> set[str]:
+    """The lists' categories both models deny: the intent model is sure of an ordinary answer
+    (`settings.safety_veto_confidence`) and the safety model gives the category less than
+    `settings.safety_veto_threshold` ("declaratia de impozit ma omoara": 'it kills me', about a
+    tax return). Crisis is never vetoed: a joke about dying costs a line about 113, a missed
+    crisis costs more."""
+    scores = turn.safety_scores
+    if scores is None or turn.kind != "answer" or SAFETY_INTENTS.get(turn.intent or ""):
+        return set()
+    if turn.scores.get(turn.intent or "", 0.0) < settings.safety_veto_confidence:
+        return set()
+    return {c for c in listed if c != "crisis" and scores.get(c, 0.0) < settings.safety_veto_threshold}
 
 
 def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Settings) -> Safety:
-    """The safety categories of this message. The phrase lists decide whatever the model says;
-    the safety model (bot.nlu.safety_classifier) adds categories by the thresholds in `settings`
-    (a model without it: the intent model's confidence in a safety answer), unless the lists
-    recognised a question *about* it (a `not_<category>` phrase). The model's own best answer is
-    not "put first": it is the answer."""
+    """The safety categories of this message. The phrase lists decide, unless both models deny it
+    (:func:`_vetoed`); the safety model (bot.nlu.safety_classifier) adds categories by the
+    thresholds in `settings` (a model without it: the intent model's confidence in a safety
+    answer), unless the lists recognised a question *about* it (a `not_<category>` phrase). The
+    model's own best answer is not "put first", it is the answer: unless the lists matched it and
+    the safety model agrees it is a disclosure ("is stealthing a crime?" gets the sexual-violence
+    answer as an answer, "he took the condom off" as a safety answer)."""
     if turn.is_payload or not turn.text.strip():
         return Safety()
     assessment = k.safety.assess(turn.text, prefer=prefer)
-    if turn.safety_scores is not None:
-        signalled = model_categories(turn.safety_scores, settings.safety_model_threshold,
+    scores = turn.safety_scores
+    if scores is not None:
+        signalled = model_categories(scores, settings.safety_model_threshold,
                                      settings.safety_any_threshold, settings.safety_second_threshold)
     else:
         signalled = {category for intent, category in SAFETY_INTENTS.items()
                      if turn.scores.get(intent, 0.0) >= settings.safety_model_threshold}
-    found = set(assessment.categories) | (signalled - set(assessment.cancelled))
+    listed = set(assessment.categories) - _vetoed(turn, assessment.categories, settings)
+    found = listed | (signalled - set(assessment.cancelled))
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
-    put_first = tuple(c for c in categories if c in assessment.categories or c != own)
-    return Safety(categories, put_first, assessment.language, assessment.about_violence)
+    confirmed = own in listed and (scores is None or scores.get(own, 0.0) >= settings.safety_model_threshold)
+    put_first = tuple(c for c in categories if c != own or confirmed)
+    return Safety(categories, put_first, assessment.language, assessment.about_violence, assessment.framed)
 
 
 # ------------------------------------------------------------------------ per-action replies
@@ -196,15 +216,21 @@ LANGUAGE_FREE_KINDS = {"forget_ask", "forget", "forget_cancel"}
 
 def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
     """The intent model chose the emergency or crisis answer, but nothing that knows about safety
-    agrees: the lists recognised a question *about* violence, or the safety model (trained to tell
-    "I'm dead tired" from a disclosure, which the intent model is not) gives that category less
-    than `settings.safety_second_threshold`."""
+    agrees: the lists recognised a question *about* violence; or they spoke of the category in a
+    calm way ("dead tired", "dying to know") and the safety model does not reach
+    `settings.safety_model_threshold`; or the safety model (trained to tell "I'm dead tired" from
+    a disclosure, which the intent model is not) gives that category less than
+    `settings.safety_second_threshold`."""
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     if own not in ("danger", "crisis") or own in safety.categories:
         return False
     if own == "danger" and safety.about_violence:
         return True
-    return turn.safety_scores is not None and turn.safety_scores.get(own, 0.0) < settings.safety_second_threshold
+    if turn.safety_scores is None:
+        return False
+    score = turn.safety_scores.get(own, 0.0)
+    needed = settings.safety_model_threshold if own in safety.framed else settings.safety_second_threshold
+    return score < needed
 
 
 def _second_opinion(turn: Turn) -> Turn:

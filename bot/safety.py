@@ -13,8 +13,10 @@ documented for editors in docs/content-schema.md:
 - a word of at least :data:`TYPO_MIN_LETTERS` letters also matches with one typo ("pasport",
   "suicdie"): one letter more, less, changed, or two letters swapped, after the first letter;
 - a phrase of ONE word is a cry ("help", "ajutor", "pomocy"): it counts only in a short message
-  (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm; but a cry in
-  a message that discloses sexual violence or exploitation is danger ("help, he took my
+  (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm; so does a
+  two-word danger phrase built on a cry of its language ("help me", "ayuda urgente", "call 112"),
+  in a message of at most one word more, so "can you help me with my insurance" is no alarm; but
+  a cry in a message that discloses sexual violence or exploitation is danger ("help, he took my
   passport"): the emergency answer comes first;
 - `not_<category>` phrases (questions *about* violence, a past event, "kill time") cancel that
   category's match of the same language in the same message.
@@ -83,7 +85,7 @@ def _deletes(word: str) -> set[str]:
 class Phrase:
     """One compiled phrase: a sequence of word patterns and gaps."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, cries: frozenset = frozenset()):
         self.source = source
         parts = tokens(source)
         while parts and parts[0] == GAP:   # a gap at either end means nothing
@@ -100,6 +102,11 @@ class Phrase:
         self.stems = frozenset(p[:-1] for p in parts if p.endswith("*") and 0 < len(p) - 1 < TYPO_MIN_LETTERS)
         self.long_words = tuple(frozenset(_deletes(p)) for p in parts
                                 if not p.endswith("*") and p != GAP and len(p) >= TYPO_MIN_LETTERS)
+        # a cry, or two words built on one ("help me"): only in a short message
+        self.max_words: Optional[int] = (
+            CRY_MAX_WORDS if len(parts) == 1
+            else CRY_MAX_WORDS + 1 if len(parts) == 2 and cries.intersection(p.rstrip("*") for p in parts)
+            else None)
 
     def possible(self, present: set, beginnings: set, forms: set) -> bool:
         """A cheap test that rules most phrases out before matching."""
@@ -111,7 +118,7 @@ class Phrase:
         return len(self.parts) == 1
 
     def matches_at(self, message: list[str], start: int) -> bool:
-        if not self.parts or (self.is_cry and len(message) > CRY_MAX_WORDS):
+        if not self.parts or (self.max_words is not None and len(message) > self.max_words):
             return False
         return self._match(message, start, 0)
 
@@ -142,9 +149,11 @@ class PhraseIndex:
         self.any_first: list[tuple[Key, Phrase]] = []
         self.cries: dict[str, list[str]] = {}   # one-word danger phrases per language
         for lang, kinds in lists.items():
+            cries = frozenset(parts[0].rstrip("*") for parts in map(tokens, kinds.get("danger") or ())
+                              if len(parts) == 1)
             for kind, sources in kinds.items():
                 for source in sources:
-                    self._add((lang, kind), Phrase(source))
+                    self._add((lang, kind), Phrase(source, cries if kind == "danger" else frozenset()))
 
     def _add(self, key: Key, phrase: Phrase) -> None:
         if not phrase.parts:
@@ -202,6 +211,7 @@ class Assessment:
     categories: tuple[str, ...] = ()   # matched categories, in CATEGORIES order
     language: Optional[str] = None     # the language whose list matched first
     cancelled: tuple[str, ...] = ()    # categories a not_<category> phrase cancelled
+    framed: tuple[str, ...] = ()       # categories whose not_<category> list matched, in any language
 
     @property
     def any(self) -> bool:
@@ -264,7 +274,8 @@ class SafetyMatcher:
             found.insert(0, "danger")    # a cry for help with a disclosure: danger now
         if "danger" not in found + cancelled and any(kind == "not_danger" for _, kind in hits):
             cancelled.append("danger")   # a question about violence, even without a danger phrase
-        return Assessment(tuple(found), language, tuple(cancelled))
+        framed = tuple(c for c in CATEGORIES if any(kind == f"not_{c}" for _, kind in hits))
+        return Assessment(tuple(found), language, tuple(cancelled), framed)
 
     def explain(self, text: str) -> dict[str, tuple[str, str]]:
         """{list: (language, phrase)} for every list that matches: for editors and tuning."""

@@ -137,3 +137,45 @@ def test_a_question_frame_in_the_messages_own_language_cancels_every_languages_m
     text = "is stealthing strafbaar in nederland?"
     assert knowledge.safety.assess(text).has("sexual_violence")   # "stealthing" is in every list
     assert not knowledge.safety.assess(text, prefer="nl").has("sexual_violence")
+
+
+def test_a_list_match_both_models_deny_is_no_alarm(knowledge):
+    text = "zabije mnie ten papierkowy chaos z kvk"      # 'it will kill me', about KvK paperwork
+    assert knowledge.safety.assess(text).has("danger")
+    calm = turn(intent="work_self_employed", text=text, language="pl", detection=Detection("pl", 0.9, 7, guess="pl"),
+                scores={"work_self_employed": 0.89}, safety_scores={"danger": 0.06, "crisis": 0.02})
+    assert ids(dialogue.handle(calm, knowledge, SETTINGS)) == ["work_self_employed"]
+    unsure = replace(calm, scores={"work_self_employed": 0.6})          # the intent model is not sure
+    assert ids(dialogue.handle(unsure, knowledge, SETTINGS))[0] == "emergency"
+    alarmed = replace(calm, safety_scores={"danger": 0.3})             # the safety model sees danger
+    assert ids(dialogue.handle(alarmed, knowledge, SETTINGS))[0] == "emergency"
+
+
+def test_crisis_phrases_are_never_vetoed(knowledge):
+    text = "I hate this belastingdienst letter so much, i want to die"
+    assert knowledge.safety.assess(text).has("crisis")
+    out = dialogue.handle(turn(intent="work_tax", text=text, language="en", detection=Detection("en", 0.9, 12, guess="en"),
+                               scores={"work_tax": 1.0}, safety_scores={"crisis": 0.01}), knowledge, SETTINGS)
+    assert ids(out)[0] == "crisis_suicide"
+
+
+def test_a_question_answered_with_its_safety_answer_is_not_marked_unless_the_safety_model_agrees(knowledge):
+    text = "what is the punishment for stealthing in the netherlands?"
+    assert knowledge.safety.assess(text).has("sexual_violence")
+    question = turn(intent="report_sexual_violence", text=text, language="en",
+                    detection=Detection("en", 0.9, 8, guess="en"), scores={"report_sexual_violence": 0.76},
+                    safety_scores={"sexual_violence": 0.21})
+    out = dialogue.handle(question, knowledge, SETTINGS)
+    assert ids(out) == ["report_sexual_violence"] and out.replies[0].safety is None
+    disclosure = replace(question, safety_scores={"sexual_violence": 0.8})
+    assert dialogue.handle(disclosure, knowledge, SETTINGS).replies[0].safety == "sexual_violence"
+
+
+def test_a_calm_frame_asks_the_safety_model_for_more_before_a_crisis_answer(knowledge):
+    text = "I'm dead tired after this week lol, can i take holiday as zzp?"
+    assert "crisis" in knowledge.safety.assess(text).framed
+    tired = turn(intent="crisis_suicide", text=text, language="en", detection=Detection("en", 0.9, 11, guess="en"),
+                 ranking=("crisis_suicide", "work_self_employed"), scores={"crisis_suicide": 0.99},
+                 safety_scores={"crisis": 0.38})
+    assert ids(dialogue.handle(tired, knowledge, SETTINGS)) == ["work_self_employed"]
+    assert ids(dialogue.handle(replace(tired, safety_scores={"crisis": 0.6}), knowledge, SETTINGS)) == ["crisis_suicide"]

@@ -27,6 +27,19 @@ def test_single_word_cry_counts_only_in_a_short_message():
     assert not m.assess("I need help with my tax return this year").has("danger")
 
 
+def test_two_words_built_on_a_cry_count_only_in_a_short_message():
+    m = SafetyMatcher({"en": {"danger": ["help", "help me", "hitting me"]}})
+    assert m.assess("help me!!").has("danger") and m.assess("please please help me").has("danger")
+    assert not m.assess("can you help me with my health insurance").has("danger")
+    assert m.assess("he keeps hitting me and i cannot get out of the room").has("danger")   # no cry: anywhere
+
+
+def test_calm_frames_are_reported_whether_or_not_the_category_matched():
+    m = SafetyMatcher({"en": {"crisis": ["want to die"], "not_crisis": ["dead tired"]}})
+    assert m.assess("dead tired after this week").framed == ("crisis",)
+    assert m.assess("i want to die").framed == ()
+
+
 def test_question_about_violence_cancels_danger_but_not_trafficking():
     m = SafetyMatcher(LISTS)
     assert not m.assess("how do i report that he was hitting me").has("danger")
