@@ -129,13 +129,29 @@ def _lingua():
 
 
 @functools.lru_cache(maxsize=1)
-def _terms() -> tuple[frozenset, tuple]:
+def _terms_file() -> dict:
     import yaml
 
-    data = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
+    return yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
+
+
+@functools.lru_cache(maxsize=1)
+def _terms() -> tuple[frozenset, tuple]:
+    data = _terms_file()
     words = [*(data.get("terms") or []), *(data.get("names") or [])]
     return (frozenset(fold(str(t)) for t in words),
             tuple(fold(str(s)) for s in data.get("suffixes") or []))
+
+
+@functools.lru_cache(maxsize=1)
+def _everywhere() -> frozenset:
+    return frozenset(fold(str(w)) for w in _terms_file().get("everywhere") or [])
+
+
+def said_in_every_language(text: str) -> bool:
+    """Only words every language uses ("hi", "hallo", "ok"): a guess at most, never sure."""
+    found = [fold(w) for w in _WORD.findall(text)]
+    return bool(found) and all(w in _everywhere() for w in found)
 
 
 def is_dutch_term(word: str) -> bool:
@@ -207,7 +223,8 @@ def _scores(text: str, words: int, classifier: Optional["LanguageId"]) -> tuple[
 def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     """Detect the language of one message, saying 'unsure' rather than guessing wrong.
 
-    A message made only of Dutch terms and names is unsure, with Dutch as the guess.
+    A message made only of Dutch terms and names is unsure, with Dutch as the guess; so is one made
+    only of words every language uses ("hi", "hallo"), with the classifier's guess.
     """
     if count_words(text) == 0:
         return UNKNOWN
@@ -226,7 +243,8 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     if words == 1 and confidence < GUESS_CONFIDENCE:
         return Detection(None, confidence, words)
     needed = SINGLE_WORD_CONFIDENCE if words == 1 else SURE_CONFIDENCE
-    return Detection(guess if confidence >= needed else None, confidence, words, guess=guess)
+    sure = confidence >= needed and not said_in_every_language(own)
+    return Detection(guess if sure else None, confidence, words, guess=guess)
 
 
 # --------------------------------------------------------------------------------- decision

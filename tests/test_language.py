@@ -57,6 +57,14 @@ def test_a_clear_other_language_is_unsupported(classifier, text, code):
     assert found.language is None and found.unsupported == code
 
 
+@pytest.mark.parametrize("text", ["hi", "Hallo!", "hey hey", "helo"])
+def test_a_greeting_every_language_uses_is_a_guess_never_sure(classifier, text):
+    found = detect(text, classifier)
+    assert found.language is None and found.guess is not None
+    assert decide(found, channel_hint="pl") == Decision("pl")              # the phone's language wins
+    assert decide(found) == Decision(found.guess, sure=False)              # else a guess, with buttons
+
+
 def test_detection_from_malformed_parse_data_is_unknown():
     assert Detection.from_dict({"language": "xx", "confidence": "high"}).language is None
     assert Detection.from_dict(None).language is None
