@@ -148,6 +148,15 @@ def understanding_section(data: dict, images: Path) -> list[str]:
                   "| language | " + " | ".join(answers) + " |", "|---|" + "---|" * len(answers)]
         lines += [f"| {lang} | " + " | ".join(f"{pct(per[a]['right'])} ({per[a]['n']})" for a in answers) + " |"
                   for lang, per in new.items()]
+        checked = {lang: per for lang, per in new.items()
+                   if any(per[a].get("right_catalog_checked") is not None for a in answers)}
+        if checked:
+            lines += ["", "The same, catalog-checked (right: any catalog answer that answers the message, as listed "
+                      "by a helper who saw only the catalog and the messages; bench/understanding.py), right (%):", "",
+                      "| language | " + " | ".join(answers) + " |", "|---|" + "---|" * len(answers)]
+            lines += [f"| {lang} | " + " | ".join(
+                "–" if per[a].get("right_catalog_checked") is None else pct(per[a]["right_catalog_checked"])
+                for a in answers) + " |" for lang, per in checked.items()]
     return lines
 
 
