@@ -89,12 +89,15 @@ def score(lang: str, texts: list[str], classifier) -> dict:
     detections = [language.detect(text, classifier) for text in texts]
     in_conversation = [language.decide(d, current=lang).language for d in detections]
     first = [language.decide(d).language for d in detections]
+    phone = [language.decide(d, channel_hint=lang).language for d in detections]
     n = len(texts) or 1
     return {"n": len(texts),
             "in_conversation": sum(f == lang for f in in_conversation) / n,
             "new_conversation": sum(f == lang for f in first) / n,
             "new_conversation_asked": sum(f is None for f in first) / n,
-            "new_conversation_wrong": sum(f not in (None, lang) for f in first) / n}
+            "new_conversation_wrong": sum(f not in (None, lang) for f in first) / n,
+            # on Telegram, whose updates carry the phone's language (`language_code`), set to theirs
+            "new_conversation_phone_hint": sum(f == lang for f in phone) / n}
 
 
 def other_languages(round_name: str, classifier) -> dict:

@@ -226,14 +226,18 @@ def reply_language_section(data: dict, images: Path) -> list[str]:
     lines = [f"Detection and the decision rule (`bot.language.decide`), with the classifier stored in the "
              f"model. Blind sets: `{data.get('round')}`. 'in conversation': the conversation is already in "
              "that language. 'new conversation': first message; 'right' includes a best guess answered at "
-             "once with the language buttons under it, 'asked' is the five-language choice alone.", "",
-             "| messages | language | n | in conversation: right | new conversation: right | asked | wrong |",
-             "|---|---|---|---|---|---|---|"]
+             "once with the language buttons under it, 'asked' is the five-language choice alone. 'with the "
+             "phone's language': a new conversation on Telegram, whose messages carry the language of the "
+             "user's app (here: the writer's language); WhatsApp sends none.", "",
+             "| messages | language | n | in conversation: right | new conversation: right | asked | wrong "
+             "| new, with the phone's language: right |",
+             "|---|---|---|---|---|---|---|---|"]
     for kind, per_lang in data.get("languages", {}).items():
         for lang, s in per_lang.items():
             lines.append(f"| {kind} | {lang} | {s['n']} | {pct(s['in_conversation'])}% | "
                          f"{pct(s['new_conversation'])}% | {pct(s['new_conversation_asked'])}% | "
-                         f"{pct(s['new_conversation_wrong'])}% |")
+                         f"{pct(s['new_conversation_wrong'])}% | "
+                         f"{pct(s['new_conversation_phone_hint']) + '%' if 'new_conversation_phone_hint' in s else '–'} |")
     other = data.get("other", {})
     if other:
         lines += ["", "Languages the assistant does not speak (recognised: answered with \"I speak these five\"), "
