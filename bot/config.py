@@ -124,6 +124,7 @@ class Settings:
     safety_second_threshold: float = 0.25
     safety_veto_threshold: float = 0.15
     safety_veto_confidence: float = 0.8
+    safety_overrule_threshold: float = 0.6
     max_events: int = 60
     env: str = "embedded"
     id_secret: str = ""
@@ -179,6 +180,9 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         # threshold ("zabije mnie ten papierkowy chaos z kvk": 'kill me', about paperwork).
         safety_veto_threshold=env.number("BOT_SAFETY_VETO_THRESHOLD", 0.15, minimum=0.0),
         safety_veto_confidence=env.number("BOT_SAFETY_VETO_CONFIDENCE", 0.8, minimum=0.0),
+        # ...and a signal of the safety model alone needs at least this much then ("can they ask
+        # for my phone at a check?" is a question about checks, not exploitation).
+        safety_overrule_threshold=env.number("BOT_SAFETY_OVERRULE_THRESHOLD", 0.6, minimum=0.0),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),
         env=env.choice("BOT_ENV", "embedded", ("embedded", "production")),

@@ -107,18 +107,21 @@ class Safety:
     framed: tuple[str, ...] = ()       # categories a not_<category> phrase spoke of ("dead tired")
 
 
-def _vetoed(turn: Turn, listed: tuple[str, ...], settings: Settings) -> set[str]:
-    """The lists' categories both models deny: the intent model is sure of an ordinary answer
-    (`settings.safety_veto_confidence`) and the safety model gives the category less than
-    `settings.safety_veto_threshold` ("declaratia de impozit ma omoara": 'it kills me', about a
-    tax return). Crisis is never vetoed: a joke about dying costs a line about 113, a missed
-    crisis costs more."""
+def _vetoed(turn: Turn, listed: tuple[str, ...], signalled: set[str], settings: Settings) -> set[str]:
+    """The categories both models deny, when the intent model is sure of an ordinary answer
+    (`settings.safety_veto_confidence`): a list match the safety model gives less than
+    `settings.safety_veto_threshold` ("declaratia de impozit ma omoara": 'it kills me', about a tax
+    return); and a signal of the safety model alone under `settings.safety_overrule_threshold` ("can
+    they ask for my phone at a check?" is a question about checks). Crisis is never vetoed: a joke
+    about dying costs a line about 113, a missed crisis costs more."""
     scores = turn.safety_scores
     if scores is None or turn.kind != "answer" or SAFETY_INTENTS.get(turn.intent or ""):
         return set()
     if turn.scores.get(turn.intent or "", 0.0) < settings.safety_veto_confidence:
         return set()
-    return {c for c in listed if c != "crisis" and scores.get(c, 0.0) < settings.safety_veto_threshold}
+    denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_veto_threshold}
+    denied |= {c for c in signalled - set(listed) if scores.get(c, 0.0) < settings.safety_overrule_threshold}
+    return denied - {"crisis"}
 
 
 def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Settings) -> Safety:
@@ -139,8 +142,9 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     else:
         signalled = {category for intent, category in SAFETY_INTENTS.items()
                      if turn.scores.get(intent, 0.0) >= settings.safety_model_threshold}
-    listed = set(assessment.categories) - _vetoed(turn, assessment.categories, settings)
-    found = listed | (signalled - set(assessment.cancelled))
+    vetoed = _vetoed(turn, assessment.categories, signalled, settings)
+    listed = set(assessment.categories) - vetoed
+    found = listed | (signalled - set(assessment.cancelled) - vetoed)
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     confirmed = own in listed and (scores is None or scores.get(own, 0.0) >= settings.safety_model_threshold)

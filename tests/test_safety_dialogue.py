@@ -179,3 +179,13 @@ def test_a_calm_frame_asks_the_safety_model_for_more_before_a_crisis_answer(know
                  safety_scores={"crisis": 0.38})
     assert ids(dialogue.handle(tired, knowledge, SETTINGS)) == ["work_self_employed"]
     assert ids(dialogue.handle(replace(tired, safety_scores={"crisis": 0.6}), knowledge, SETTINGS)) == ["crisis_suicide"]
+
+
+def test_a_safety_model_signal_alone_needs_more_when_the_intent_model_is_sure(knowledge):
+    text = "si me hacen un control en la ventana me pueden pedir el telefono?"
+    assert not knowledge.safety.assess(text).any
+    check = turn(intent="check_rights", text=text, language="es", detection=Detection("es", 0.9, 12, guess="es"),
+                 scores={"check_rights": 0.8}, safety_scores={"trafficking": 0.55})
+    assert ids(dialogue.handle(check, knowledge, SETTINGS)) == ["check_rights"]
+    assert ids(dialogue.handle(replace(check, safety_scores={"trafficking": 0.65}), knowledge, SETTINGS))[0] == "report_trafficking"
+    assert ids(dialogue.handle(replace(check, scores={"check_rights": 0.6}), knowledge, SETTINGS))[0] == "report_trafficking"
