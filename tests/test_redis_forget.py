@@ -25,5 +25,5 @@ def test_forget_deletes_the_redis_record(redis_assistant, redis_server, sender):
     assert ask["custom"]["answer_id"] == "forget_me"
     redis_assistant.send(sender, "/affirm")
     assert not client.exists(key)
-    assert answer_ids(redis_assistant.send(sender, "hallo")) == ["greet"]
+    assert answer_ids(redis_assistant.send(sender, "hallo")) == ["greet", "language_offer"]   # language unknown again
     assert client.exists(key)   # the new, fresh conversation
