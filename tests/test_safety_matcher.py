@@ -34,6 +34,13 @@ def test_two_words_built_on_a_cry_count_only_in_a_short_message():
     assert m.assess("he keeps hitting me and i cannot get out of the room").has("danger")   # no cry: anywhere
 
 
+def test_a_cry_of_another_language_makes_a_two_word_phrase_short_only():
+    m = SafetyMatcher({"en": {"danger": ["help"]}, "ro": {"danger": ["help pls", "ma bate"]}})
+    assert m.assess("help pls!!").has("danger")
+    assert not m.assess("help pls cu zorgtoeslag, nu stiu cum se cere").has("danger")
+    assert m.assess("help pls el ma bate si nu pot iesi din camera").has("danger")   # "ma bate": no cry
+
+
 def test_calm_frames_are_reported_whether_or_not_the_category_matched():
     m = SafetyMatcher({"en": {"crisis": ["want to die"], "not_crisis": ["dead tired"]}})
     assert m.assess("dead tired after this week").framed == ("crisis",)
