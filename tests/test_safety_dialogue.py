@@ -189,3 +189,14 @@ def test_a_safety_model_signal_alone_needs_more_when_the_intent_model_is_sure(kn
     assert ids(dialogue.handle(check, knowledge, SETTINGS)) == ["check_rights"]
     assert ids(dialogue.handle(replace(check, safety_scores={"trafficking": 0.65}), knowledge, SETTINGS))[0] == "report_trafficking"
     assert ids(dialogue.handle(replace(check, scores={"check_rights": 0.6}), knowledge, SETTINGS))[0] == "report_trafficking"
+
+
+def test_a_disclosure_the_writer_says_is_over_gets_its_answer_but_no_alarm(knowledge):
+    text = "it was long ago, i was raped at 20, had therapy, im ok now. are there support groups?"
+    assert "sexual_violence" in knowledge.safety.assess(text, prefer="en").cancelled
+    past = turn(intent="report_sexual_violence", text=text, language="en", detection=Detection("en", 0.9, 16, guess="en"),
+                scores={"report_sexual_violence": 0.9}, safety_scores={"sexual_violence": 0.9})
+    out = dialogue.handle(past, knowledge, SETTINGS)
+    assert ids(out) == ["report_sexual_violence"] and out.replies[0].safety is None
+    now = replace(past, text="i was raped at the club last night, i am not ok")
+    assert dialogue.handle(now, knowledge, SETTINGS).replies[0].safety == "sexual_violence"
