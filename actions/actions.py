@@ -44,7 +44,7 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
     intent = (message.get("intent") or {}).get("name")
     raw_metadata = message.get("metadata")
     metadata = raw_metadata if isinstance(raw_metadata, dict) else {}
-    hint = metadata.get("language")
+    hint, guess = metadata.get("language"), metadata.get("language_guess")
     message_kind = metadata.get("kind")
     return dialogue.Turn(
         kind=kind,
@@ -57,6 +57,7 @@ def turn_from(tracker: Tracker, kind: str) -> dialogue.Turn:
         last_answer=_slot(tracker, "last_answer"),
         pending_answer=_slot(tracker, "pending_answer"),
         channel_language=hint if hint in LANGUAGES else None,
+        channel_guess=guess if guess in LANGUAGES else None,
         message_kind=message_kind if isinstance(message_kind, str) and message_kind else "text",
         ranking=tuple(r["name"] for r in message.get("intent_ranking") or []
                       if isinstance(r, dict) and r.get("name") not in (None, "nlu_fallback")),

@@ -52,6 +52,7 @@ class Turn:
     last_answer: Optional[str] = None  # for "tell me more" (slot)
     pending_answer: Optional[str] = None  # repeated when the user picks a language (slot)
     channel_language: Optional[str] = None  # e.g. Telegram's language_code
+    channel_guess: Optional[str] = None     # e.g. the country of a WhatsApp sender's number
     message_kind: str = "text"         # channels report stickers, photos, voice... (metadata "kind")
     ranking: tuple[str, ...] = ()      # the model's intents, best first (without nlu_fallback)
     scores: Mapping[str, float] = field(default_factory=dict)  # the model's confidence per intent
@@ -79,7 +80,7 @@ def decide_language(turn: Turn, k: Knowledge) -> Decision:
     return language.decide(
         turn.detection, current=turn.language, text=turn.text, language_words=k.language_words,
         entity=turn.entities.get("language"), asks_for_language=turn.kind == "language",
-        is_payload=turn.is_payload, channel_hint=turn.channel_language)
+        is_payload=turn.is_payload, channel_hint=turn.channel_language, channel_guess=turn.channel_guess)
 
 
 def input_problem(turn: Turn, settings: Settings) -> Optional[str]:

@@ -275,7 +275,7 @@ SHORT_REQUEST_WORDS = 3   # "polski", "English pls": a request may be this short
 def decide(detection: Detection, current: Optional[str] = None, text: str = "",
            language_words: Optional[Mapping[str, Mapping[str, list]]] = None,
            entity: Optional[str] = None, asks_for_language: bool = False, is_payload: bool = False,
-           channel_hint: Optional[str] = None) -> Decision:
+           channel_hint: Optional[str] = None, channel_guess: Optional[str] = None) -> Decision:
     """The language to answer in, from strongest to weakest signal.
 
     1. An explicit request (a language button, or naming a language in a short message or when
@@ -285,8 +285,10 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
     3. In a conversation: a confident detection of a real sentence (3+ words) switches the language;
        anything else ("ok", "112", "zorgverzekering?") keeps it.
     4. A new conversation: a sure detection; then the channel's hint (Telegram's language_code);
-       then the best guess, with the language buttons under the answer; only a message with no
-       signal at all gets the language choice alone.
+       then, for a message with words, the channel's guess (the country of a WhatsApp sender's
+       number: "hi" from a Polish number); then the best guess; a guess comes with the language
+       buttons under the answer; only a message with no signal at all gets the language choice
+       alone.
     """
     if entity in LANGUAGES:
         return Decision(entity, requested=entity)
@@ -306,6 +308,8 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
         return Decision(detection.language)
     if channel_hint in LANGUAGES:
         return Decision(channel_hint)
+    if channel_guess in LANGUAGES and detection.words:
+        return Decision(channel_guess, sure=False)
     if detection.guess:
         return Decision(detection.guess, sure=False)
     return Decision(None, sure=False)

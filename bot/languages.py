@@ -9,6 +9,7 @@ how the NLU handles it (docs/content-schema.md, `language.yml`):
     lemmas: [lemma_lookup]      # optional: spacy-lookups-data tables, in priority order
     order: 6                    # place on the language menu (smallest first)
     hedges: [normalerweise]     # editors' tool: cautious words (bot.lint)
+    phone_codes: ["49", "43"]   # countries whose numbers suggest it (a WhatsApp sender's number)
 
 :func:`codes` (the language set, in menu order) never fails: `bot.config.LANGUAGES` is read from
 it when the first module is imported, before anything could report a problem. :func:`read`
@@ -24,7 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import yaml
 
@@ -42,10 +43,13 @@ FIELDS: dict[str, str] = {
     "lemmas": "optional: spacy-lookups-data lemma tables in priority order, e.g. `lemmas: [lemma_lookup]`",
     "order": "its place on the language menu, a whole number (smallest first), e.g. `order: 6`",
     "hedges": "optional: words that word a legal point cautiously, e.g. `hedges: [normally, usually]`",
+    "phone_codes": "optional: country calling codes (digits, no +) whose phone numbers suggest this language, "
+                   "e.g. `phone_codes: [\"48\"]`; a WhatsApp sender's number then gives a best guess",
 }
 REQUIRED = ("english_name", "lingua", "spacy", "order")
 NEUTRAL_SPACY = "xx"
 _CODE = re.compile(r"[a-z]{2,3}")
+_PHONE_CODE = re.compile(r"[1-9][0-9]{0,3}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Language:
     lemmas: tuple[str, ...] = ()
     order: int = 0
     hedges: tuple[str, ...] = ()
+    phone_codes: tuple[str, ...] = ()
 
 
 Issue = Problem   # something wrong with the languages, at `path:line` (absolute path)
@@ -212,9 +217,14 @@ class _Reader:
             self.issue(path, yamlfile.line_of(data, "order"), f"order must be a whole number: {FIELDS['order']}")
             order = None
         hedges = names("hedges")
+        phone_codes = names("phone_codes")
+        for bad in (c for c in phone_codes if not _PHONE_CODE.fullmatch(c)):
+            self.issue(path, yamlfile.line_of(data, "phone_codes"),
+                       f"phone_codes: {bad!r} is not a country calling code: write its digits in quotes, without "
+                       f"+ or 00 (1-4 digits), e.g. \"48\"")
         if len(self.issues) > before or not isinstance(order, int):
             return None
-        return Language(code, english_name, lingua, spacy, lemmas, order, hedges)
+        return Language(code, english_name, lingua, spacy, lemmas, order, hedges, phone_codes)
 
 
 def read(locales: Path) -> tuple[dict[str, Language], list[Issue]]:
@@ -225,6 +235,15 @@ def read(locales: Path) -> tuple[dict[str, Language], list[Issue]]:
         reader.issue(locales / "en" / FILE, 1, f"no languages in {locales}: each language is a folder "
                                                f"locales/<code>/ with a {FILE} ({HOW_TO})")
     languages = {code: language for code in codes(locales) if (language := found.get(code)) is not None}
+    seen_codes: dict[str, str] = {}
+    for code, language in languages.items():
+        for number in language.phone_codes:
+            if number in seen_codes and seen_codes[number] != code:
+                path = locales / code / FILE
+                reader.issue(path, yamlfile.line_of(yamlfile.load(path), "phone_codes"),
+                             f"phone_codes: {number!r} is also a code of {seen_codes[number]!r} "
+                             f"(locales/{seen_codes[number]}/{FILE}); a number can suggest one language only")
+            seen_codes.setdefault(number, code)
     for field, what in (("order", "menu place"), ("lingua", "lingua code")):
         seen: dict[Any, str] = {}
         for code, language in languages.items():
@@ -250,6 +269,20 @@ def settings(locales: Optional[Path] = None) -> dict[str, Language]:
     """The checked settings of every language of `locales` (default: the configured folder), read
     once per process; :class:`LanguageError` if any `language.yml` has a problem."""
     return _checked(locales or locales_dir())
+
+
+def phone_language(number: str, languages: Mapping[str, Language]) -> Optional[str]:
+    """The language a phone number's country suggests (its longest matching `phone_codes`), or
+    None. A number is where the SIM card was bought, not what its owner reads: so it is only ever
+    a best guess, and the Netherlands' own code (+31) is in no language's list."""
+    digits = number.lstrip("+")
+    digits = digits[2:] if digits.startswith("00") else digits
+    best: tuple[int, Optional[str]] = (0, None)
+    for code, language in languages.items():
+        for prefix in language.phone_codes:
+            if digits.startswith(prefix) and len(prefix) > best[0]:
+                best = (len(prefix), code)
+    return best[1]
 
 
 def english_name(code: str, locales: Optional[Path] = None) -> str:

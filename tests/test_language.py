@@ -96,6 +96,24 @@ TABLE = [
 ]
 
 
+# the country of a WhatsApp sender's number: (current, detection, text, hint, guess) -> decision
+GUESSES = [
+    ("new: the number's language beats an unsure guess, with buttons", None, SHORT, "hi", None, "pl",
+     Decision("pl", sure=False)),
+    ("new: a sure detection beats the number", None, SURE_RO, "...", None, "pl", Decision("ro")),
+    ("new: the phone's app language beats the number", None, SHORT, "hi", "es", "pl", Decision("es")),
+    ("new: a message with no words still asks", None, NOTHING, "👍", None, "pl", Decision(None, sure=False)),
+    ("in conversation the number changes nothing", "en", SHORT, "ok", None, "pl", Decision("en")),
+    ("a typed request beats the number", None, SHORT, "english", None, "pl", Decision("en", requested="en")),
+]
+
+
+@pytest.mark.parametrize("name,current,detection,text,hint,guess,expected", GUESSES, ids=[t[0] for t in GUESSES])
+def test_decision_with_the_numbers_language(name, current, detection, text, hint, guess, expected):
+    assert decide(detection, current=current, text=text, language_words=WORDS, channel_hint=hint,
+                  channel_guess=guess) == expected
+
+
 @pytest.mark.parametrize("name,current,detection,text,entity,hint,expected", TABLE, ids=[t[0] for t in TABLE])
 def test_decision_table(name, current, detection, text, entity, hint, expected):
     assert decide(detection, current=current, text=text, language_words=WORDS, entity=entity,

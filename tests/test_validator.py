@@ -184,6 +184,8 @@ def test_a_language_folder_without_language_yml_is_named_with_the_fix(copy):
     ("order: 2 ", "order: second ", "locales/en/language.yml:8: order must be a whole number"),
     ("order: 2 ", "order: 1 ", "locales/nl/language.yml:8: order 1 is also the menu place of 'en'"),
     ("order: 2 ", "order: 2\nlemma: [lemma_lookup]\n#", "locales/en/language.yml:9: unknown field 'lemma'"),
+    ('phone_codes: ["1", ', 'phone_codes: ["+1", ', "locales/en/language.yml:16: phone_codes: '+1' is not a country calling code"),
+    ('phone_codes: ["1", ', 'phone_codes: ["48", "1", ', "locales/pl/language.yml:19: phone_codes: '48' is also a code of 'en'"),
 ])
 def test_a_bad_or_missing_language_field_is_named_at_its_line(copy, old, new, expected):
     edit(copy / "en" / "language.yml", old, new)

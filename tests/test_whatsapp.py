@@ -232,6 +232,24 @@ def test_a_user_without_a_phone_number_is_answered_by_business_scoped_id(assista
     assert any(e["event"] == "user" for e in assistant.tracker(conversation)["events"]), "stored under its pseudonym"
 
 
+def test_a_greeting_from_a_foreign_number_is_answered_in_its_countrys_language_with_the_buttons(assistant, knowledge):
+    """ "hi" says nothing of its writer's language; a Polish number does, a little (phone_codes in
+    locales/pl/language.yml). A Dutch number says nothing: the text's own best guess decides."""
+    polish, dutch = f"48{new_number()[2:]}", new_number()
+
+    async def scenario() -> dict[str, list[dict]]:
+        async with whatsapp(assistant.url) as wa:
+            await wa.deliver(fake.text(polish, "hi"), fake.text(dutch, "hi"))
+            return {number: wa.graph.sent(number) for number in (polish, dutch)}
+
+    sent = run(scenario())
+    for number, lang in ((polish, "pl"), (dutch, "en")):
+        assert starts_like(shown_text(sent[number][0]), knowledge.system_text("greet", lang)), (lang, sent[number][0])
+        offer = sent[number][-1]
+        assert shown_text(offer) == knowledge.system_text("not_your_language", lang), "a guess: the buttons come under it"
+        assert {c["title"] for c in choices(offer)} == {knowledge.language_name(code) for code in LANGUAGES}
+
+
 def test_a_mixed_batch_answers_every_identifiable_sender_and_counts_the_rest():
     phone, bsuid, contact_only = new_number(), new_bsuid(), new_bsuid()
     nobody = {"id": "wamid.NOBODY", "timestamp": "1", "type": "text", "text": {"body": "who am I"}}

@@ -124,7 +124,7 @@ class RasaRelay(HttpClient):
 
         Rasa, which knows the conversation's language, is exactly what is missing here; keeping a
         copy of it in the gateway would be one more place a "forget me" has to reach."""
-        hint = metadata.get("language")
+        hint = metadata.get("language") or metadata.get("language_guess")
         lang = hint if hint in LANGUAGES else FALLBACK_LANGUAGE
         return replies.unavailable(self.knowledge, lang)
 

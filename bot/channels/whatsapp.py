@@ -27,7 +27,15 @@ from bot.channels import gateway as toolkit  # what every gateway shares
 from bot.channels.meta_graph import API_BASE, GraphAPI
 from bot.channels.relay import RasaRelay
 from bot.channels.whatsapp_commands import CommandWords
-from bot.channels.whatsapp_messages import Incoming, list_label, parse_notification, relay_message, render, signature_ok
+from bot.channels.whatsapp_messages import (
+    Incoming,
+    list_label,
+    parse_notification,
+    phone_languages,
+    relay_message,
+    render,
+    signature_ok,
+)
 from bot.config import ConfigError, Env, settings
 from bot.handoff import wiring as handoff_wiring
 from bot.handoff.config import HandoffConfig
@@ -102,6 +110,7 @@ class WhatsAppGateway:
         self.relay = relay or RasaRelay(config.rasa_url, config.rasa_timeout_s, knowledge=self.content)
         self.graph = graph or GraphAPI(config.api_base, config.phone_number_id, config.access_token)
         self.commands = commands or CommandWords.load(self.content.root)
+        self.phone_languages = phone_languages(self.content.root)
         self.seen = toolkit.Seen()
         self.order = toolkit.InOrder()
         self.skipped: Counter[str] = Counter()
@@ -170,7 +179,7 @@ class WhatsAppGateway:
         try:
             async with self.order.turn(user):
                 k = self.knowledge()
-                message, metadata = relay_message(incoming, self.commands, k)
+                message, metadata = relay_message(incoming, self.commands, k, self.phone_languages)
                 if self.handoff:
                     metadata = {**metadata, **await self.handoff.metadata(user)}
                 replies = await self.relay.send(user, message, metadata)

@@ -16,13 +16,16 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Mapping, Optional
 
 from bot.channels.meta_graph import Recipient
 from bot.channels.relay import Message, split_text
 from bot.channels.whatsapp_commands import CommandWords
 from bot.config import FALLBACK_LANGUAGE, LANGUAGES
 from bot.knowledge import BUTTON_TITLE_LIMIT, WHATSAPP_BODY_LIMIT, Knowledge
+from bot.languages import Language, LanguageError, phone_language
+from bot.languages import settings as language_settings
 
 logger = logging.getLogger(__name__)
 
@@ -149,9 +152,12 @@ def _content(item: dict, kind: str) -> tuple[Optional[str], bool]:
     return None, False
 
 
-def relay_message(incoming: Incoming, commands: CommandWords, k: Optional[Knowledge]) -> tuple[str, dict]:
+def relay_message(incoming: Incoming, commands: CommandWords, k: Optional[Knowledge],
+                  phone_languages: Optional[Mapping[str, Language]] = None) -> tuple[str, dict]:
     """What the assistant is sent: (message, metadata). Media travel with their kind, so a
-    caption is read as the user's text (safety first) and media without one get `not_text`."""
+    caption is read as the user's text (safety first) and media without one get `not_text`.
+    Typed text carries the language its sender's number suggests (`language_guess`, from
+    `phone_codes` in locales/<lang>/language.yml), never the number itself."""
     if incoming.text is None:
         return "", {"kind": incoming.type}
     if incoming.is_payload:
@@ -160,7 +166,26 @@ def relay_message(incoming: Incoming, commands: CommandWords, k: Optional[Knowle
     if command:
         return command.payload, ({"language": command.language} if command.language else {})
     media = {"kind": incoming.type} if incoming.type in CAPTIONED else {}
-    return incoming.text.lstrip("/"), media   # only our buttons send payloads; typed "/x" is text
+    guess = number_language(incoming.sender, phone_languages or {})
+    return incoming.text.lstrip("/"), {**media, **({"language_guess": guess} if guess else {})}
+
+
+def number_language(sender: Optional[Recipient], phone_languages: Mapping[str, Language]) -> Optional[str]:
+    """The language a sender's phone number suggests; None for a business-scoped user id (no
+    number) or a number no language claims (a Dutch one)."""
+    if sender is None or sender.field != "to":
+        return None
+    return phone_language(sender.id, phone_languages)
+
+
+def phone_languages(locales: Path) -> Mapping[str, Language]:
+    """Every language's `phone_codes` (none when a language.yml has a problem: then no number
+    gives a guess, and `python -m bot validate` says what to fix)."""
+    try:
+        return language_settings(locales)
+    except LanguageError:
+        logger.error("whatsapp: locales/<lang>/language.yml has problems; phone numbers give no language guess")
+        return {}
 
 
 # --------------------------------------------------------------------------------------- outgoing
