@@ -181,7 +181,9 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         safety_veto_threshold=env.number("BOT_SAFETY_VETO_THRESHOLD", 0.15, minimum=0.0),
         safety_veto_confidence=env.number("BOT_SAFETY_VETO_CONFIDENCE", 0.8, minimum=0.0),
         # ...and a signal of the safety model alone needs at least this much then ("can they ask
-        # for my phone at a check?" is a question about checks, not exploitation).
+        # for my phone at a check?" is a question about checks, not exploitation); so does a
+        # signal against a calm frame of the lists ("me golpeó y dijo que si llamo a la policía me
+        # mata" is danger, whatever frame it contains).
         safety_overrule_threshold=env.number("BOT_SAFETY_OVERRULE_THRESHOLD", 0.6, minimum=0.0),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),

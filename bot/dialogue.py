@@ -129,7 +129,8 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     """The safety categories of this message. The phrase lists decide, unless both models deny it
     (:func:`_vetoed`); the safety model (bot.nlu.safety_classifier) adds categories by the
     thresholds in `settings` (a model without it: the intent model's confidence in a safety
-    answer), unless the lists recognised a question *about* it (a `not_<category>` phrase). The
+    answer), unless the lists recognised a question *about* it (a `not_<category>` phrase) and
+    the safety model is under `settings.safety_overrule_threshold` for it. The
     model's own best answer is not "put first", it is the answer: unless the lists matched it and
     the safety model agrees it is a disclosure ("is stealthing a crime?" gets the sexual-violence
     answer as an answer, "he took the condom off" as a safety answer)."""
@@ -145,7 +146,10 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
                      if turn.scores.get(intent, 0.0) >= settings.safety_model_threshold}
     vetoed = _vetoed(turn, assessment.categories, signalled, settings)
     listed = set(assessment.categories) - vetoed
-    found = listed | (signalled - set(assessment.cancelled) - vetoed)
+    # a calm frame silences the safety model's signal of its category, unless the model is sure
+    overriding = {c for c in signalled if scores is not None
+                  and scores.get(c, 0.0) >= settings.safety_overrule_threshold}
+    found = listed | ((signalled - set(assessment.cancelled) - vetoed) | (overriding - vetoed))
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     confirmed = own in listed and (scores is None or scores.get(own, 0.0) >= settings.safety_model_threshold)

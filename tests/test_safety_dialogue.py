@@ -200,3 +200,19 @@ def test_a_disclosure_the_writer_says_is_over_gets_its_answer_but_no_alarm(knowl
     assert ids(out) == ["report_sexual_violence"] and out.replies[0].safety is None
     now = replace(past, text="i was raped at the club last night, i am not ok")
     assert dialogue.handle(now, knowledge, SETTINGS).replies[0].safety == "sexual_violence"
+
+
+def test_a_calm_frame_does_not_silence_a_sure_safety_model(knowledge):
+    text = "me esta esperando en la esquina hace una hora, la semana pasada ya me pego"
+    assert "danger" in knowledge.safety.assess(text, prefer="es").cancelled    # "la semana pasada": the past
+    framed = turn(intent="emergency", text=text, language="es", detection=Detection("es", 0.9, 15, guess="es"),
+                  ranking=("emergency", "crisis_suicide"), scores={"emergency": 0.85},
+                  safety_scores={"danger": 0.74})
+    assert ids(dialogue.handle(framed, knowledge, SETTINGS))[0] == "emergency"
+    unsure = replace(framed, safety_scores={"danger": 0.5})
+    assert ids(dialogue.handle(unsure, knowledge, SETTINGS))[0] != "emergency"
+    question = "what happens when you call 112 for something that is not urgent?"   # a frame, a calm model
+    assert "danger" in knowledge.safety.assess(question, prefer="en").cancelled
+    calm = replace(framed, text=question, language="en", detection=Detection("en", 0.9, 13, guess="en"),
+                   ranking=("emergency", "report_how"), safety_scores={"danger": 0.3})
+    assert ids(dialogue.handle(calm, knowledge, SETTINGS)) == ["report_how"]
