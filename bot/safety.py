@@ -14,7 +14,7 @@ documented for editors in docs/content-schema.md:
   "suicdie"): one letter more, less, changed, or two letters swapped, after the first letter;
 - a phrase of ONE word is a cry ("help", "ajutor", "pomocy"): it counts only in a short message
   (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm; so does a
-  two-word danger phrase built on a cry of any language ("help me", "ayuda urgente", "help pls"),
+  two-word danger phrase built on a cry of its language ("help me", "ayuda urgente", "call 112"),
   in a message of at most one word more, so "can you help me with my insurance" is no alarm; but
   a cry in a message that discloses sexual violence or exploitation is danger ("help, he took my
   passport"): the emergency answer comes first;
@@ -148,11 +148,9 @@ class PhraseIndex:
         self.by_prefix: dict[str, list[tuple[Key, Phrase]]] = {}
         self.any_first: list[tuple[Key, Phrase]] = []
         self.cries: dict[str, list[str]] = {}   # one-word danger phrases per language
-        # every language's cries: "help pls cu zorgtoeslag" is a Romanian question built on an
-        # English cry, no more an alarm than "help pls with zorgtoeslag"
-        cries = frozenset(parts[0].rstrip("*") for kinds in lists.values()
-                          for parts in map(tokens, kinds.get("danger") or ()) if len(parts) == 1)
         for lang, kinds in lists.items():
+            cries = frozenset(parts[0].rstrip("*") for parts in map(tokens, kinds.get("danger") or ())
+                              if len(parts) == 1)
             for kind, sources in kinds.items():
                 for source in sources:
                     self._add((lang, kind), Phrase(source, cries if kind == "danger" else frozenset()))

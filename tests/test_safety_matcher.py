@@ -34,8 +34,8 @@ def test_two_words_built_on_a_cry_count_only_in_a_short_message():
     assert m.assess("he keeps hitting me and i cannot get out of the room").has("danger")   # no cry: anywhere
 
 
-def test_a_cry_of_another_language_makes_a_two_word_phrase_short_only():
-    m = SafetyMatcher({"en": {"danger": ["help"]}, "ro": {"danger": ["help pls", "ma bate"]}})
+def test_a_borrowed_cry_in_the_list_makes_its_two_word_phrases_short_only():
+    m = SafetyMatcher({"ro": {"danger": ["help", "help pls", "ma bate"]}})
     assert m.assess("help pls!!").has("danger")
     assert not m.assess("help pls cu zorgtoeslag, nu stiu cum se cere").has("danger")
     assert m.assess("help pls el ma bate si nu pot iesi din camera").has("danger")   # "ma bate": no cry
