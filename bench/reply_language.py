@@ -25,6 +25,7 @@ from typing import Optional
 
 import yaml
 
+from bench import round_folders
 from bot import language
 from bot.config import LANGUAGES
 from testkit.held_out import examples
@@ -37,7 +38,7 @@ BLIND_KINDS = ("questions", "greetings", "named", "new_answers")
 
 
 def rounds() -> list[str]:
-    return sorted(p.name for p in FIRST.iterdir() if p.is_dir()) if FIRST.is_dir() else []
+    return round_folders(FIRST)
 
 
 def dutch_terms() -> list[str]:

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Optional
 
 import yaml
 
+from bench import round_folders
 from bot.paths import ROOT
 
 SETS = ROOT / "tests" / "safety" / "unseen"
@@ -46,7 +47,7 @@ ALARMS = {"emergency", "crisis_suicide"}   # never right for a calm message
 
 
 def rounds() -> list[str]:
-    return sorted(p.name for p in SETS.iterdir() if p.is_dir()) if SETS.is_dir() else []
+    return round_folders(SETS)
 
 
 def load(round_name: str) -> dict[str, dict[str, list[str]]]:
