@@ -16,8 +16,9 @@ documented for editors in docs/content-schema.md:
   (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm; so does a
   two-word danger phrase built on a cry of its language ("help me", "ayuda urgente", "call 112"),
   in a message of at most one word more, so "can you help me with my insurance" is no alarm; but
-  a cry in a message that discloses sexual violence or exploitation is danger ("help, he took my
-  passport"): the emergency answer comes first;
+  a cry opening or closing a message that discloses sexual violence or exploitation, with no
+  calm frame of `not_danger`, is danger ("help, he took my passport"): the emergency answer comes
+  first;
 - `not_<category>` phrases (questions *about* violence, a past event, "kill time") cancel that
   category's match of the same language in the same message.
 
@@ -191,8 +192,11 @@ class PhraseIndex:
         return found
 
     def cry_in(self, message: list[str]) -> bool:
-        """A one-word danger phrase anywhere in the message, whatever its length."""
-        return any(_word_matches(cry, word) for cries in self.cries.values() for cry in cries for word in message)
+        """A one-word danger phrase opening or closing the message, whatever its length ("help, he
+        took my passport", "ze houden mijn paspoort, help"). Inside a sentence such words are
+        rarely a plea: "what can police do at a check", "zonder haar in gevaar te brengen"."""
+        ends = {message[0], message[-1]} if message else set()
+        return any(_word_matches(cry, word) for cries in self.cries.values() for cry in cries for word in ends)
 
 
 def model_categories(scores: Mapping[str, float], single: float, any_: float, second: float) -> set[str]:
@@ -269,10 +273,11 @@ class SafetyMatcher:
                 language = language or standing[0]
             elif matched:
                 cancelled.append(category)
-        if ("danger" not in found + cancelled and {"sexual_violence", "trafficking"} & set(found)
+        calm = any(kind == "not_danger" for _, kind in hits)
+        if ("danger" not in found + cancelled and not calm and {"sexual_violence", "trafficking"} & set(found)
                 and self.index.cry_in(message)):
             found.insert(0, "danger")    # a cry for help with a disclosure: danger now
-        if "danger" not in found + cancelled and any(kind == "not_danger" for _, kind in hits):
+        if "danger" not in found + cancelled and calm:
             cancelled.append("danger")   # a question about violence, even without a danger phrase
         framed = tuple(c for c in CATEGORIES if any(kind == f"not_{c}" for _, kind in hits))
         return Assessment(tuple(found), language, tuple(cancelled), framed)

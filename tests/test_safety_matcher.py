@@ -101,3 +101,12 @@ def test_compiled_lists_are_reused_until_a_list_changes():
     again = SafetyMatcher.of(edited)
     assert again is not first and again.assess("please save me").has("danger")
     assert not first.assess("please save me").has("danger")
+
+
+def test_a_cry_with_a_disclosure_is_danger_only_at_either_end_and_without_a_calm_frame():
+    m = SafetyMatcher({"en": {"danger": ["help", "police"], "trafficking": ["check* my phone"],
+                              "not_danger": ["not in danger"]}})
+    assert m.assess("help, he checks my phone every night").categories == ("danger", "trafficking")
+    assert m.assess("he checks my phone every night. HELP").has("danger")
+    assert m.assess("what can police do if someone checks my phone?").categories == ("trafficking",)
+    assert not m.assess("help: my friend's boyfriend checks my phone, she is not in danger").has("danger")
