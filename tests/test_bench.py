@@ -130,10 +130,12 @@ def test_reply_language_takes_each_blind_kind_from_its_newest_round():
     # questions): each kind comes from the newest round that has it
     found = reply_language.newest_rounds("en")
     assert found["questions"] == "round2" and set(found) == set(reply_language.BLIND_KINDS)
+    order = reply_language.rounds()
+    assert order.index("round10") == order.index("round9") + 1   # by number, not by spelling
     for kind, newest in found.items():
         assert reply_language.blind_sets("en", newest)[kind]
         assert not any(reply_language.blind_sets("en", later).get(kind)
-                       for later in reply_language.rounds() if later > newest)
+                       for later in order[order.index(newest) + 1:])
     sets = reply_language.message_sets("en", None)
     assert sets["blind greetings"] == reply_language.blind_sets("en", found["greetings"])["greetings"]
 
