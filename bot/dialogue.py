@@ -147,9 +147,9 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     vetoed = _vetoed(turn, assessment.categories, signalled, settings)
     listed = set(assessment.categories) - vetoed
     # a calm frame silences the safety model's signal of its category, unless the model is sure
-    overriding = {c for c in signalled if scores is not None
-                  and scores.get(c, 0.0) >= settings.safety_overrule_threshold}
-    found = listed | ((signalled - set(assessment.cancelled) - vetoed) | (overriding - vetoed))
+    sure = {c for c in signalled if scores is not None and scores.get(c, 0.0) >= settings.safety_overrule_threshold}
+    heard = (signalled - set(assessment.cancelled)) | sure
+    found = listed | (heard - vetoed)
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     confirmed = own in listed and (scores is None or scores.get(own, 0.0) >= settings.safety_model_threshold)
