@@ -125,6 +125,7 @@ class Settings:
     safety_veto_threshold: float = 0.15
     safety_veto_confidence: float = 0.8
     safety_overrule_threshold: float = 0.6
+    safety_frame_threshold: float = 0.9
     max_events: int = 60
     env: str = "embedded"
     id_secret: str = ""
@@ -181,10 +182,13 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         safety_veto_threshold=env.number("BOT_SAFETY_VETO_THRESHOLD", 0.15, minimum=0.0),
         safety_veto_confidence=env.number("BOT_SAFETY_VETO_CONFIDENCE", 0.8, minimum=0.0),
         # ...and a signal of the safety model alone needs at least this much then ("can they ask
-        # for my phone at a check?" is a question about checks, not exploitation); so does a
-        # signal against a calm frame of the lists ("me golpeó y dijo que si llamo a la policía me
-        # mata" is danger, whatever frame it contains).
+        # for my phone at a check?" is a question about checks, not exploitation).
         safety_overrule_threshold=env.number("BOT_SAFETY_OVERRULE_THRESHOLD", 0.6, minimum=0.0),
+        # A calm frame of the lists (a question, the past: `not_<category>`) silences the safety
+        # model's signal of that category unless the model is at least this sure: "me golpeó y
+        # dijo que si llamo a la policía me mata" (0.96) is danger, "¿cuándo hay que llamar al
+        # 112?" (0.77) a question (chosen on rounds 3-9 and tests/safety/<lang>.yml).
+        safety_frame_threshold=env.number("BOT_SAFETY_FRAME_THRESHOLD", 0.9, minimum=0.0),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),
         env=env.choice("BOT_ENV", "embedded", ("embedded", "production")),

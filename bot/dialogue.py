@@ -130,7 +130,7 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     (:func:`_vetoed`); the safety model (bot.nlu.safety_classifier) adds categories by the
     thresholds in `settings` (a model without it: the intent model's confidence in a safety
     answer), unless the lists recognised a question *about* it (a `not_<category>` phrase) and
-    the safety model is under `settings.safety_overrule_threshold` for it. The
+    the safety model is under `settings.safety_frame_threshold` for it. The
     model's own best answer is not "put first", it is the answer: unless the lists matched it and
     the safety model agrees it is a disclosure ("is stealthing a crime?" gets the sexual-violence
     answer as an answer, "he took the condom off" as a safety answer)."""
@@ -147,7 +147,7 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     vetoed = _vetoed(turn, assessment.categories, signalled, settings)
     listed = set(assessment.categories) - vetoed
     # a calm frame silences the safety model's signal of its category, unless the model is sure
-    sure = {c for c in signalled if scores is not None and scores.get(c, 0.0) >= settings.safety_overrule_threshold}
+    sure = {c for c in signalled if scores is not None and scores.get(c, 0.0) >= settings.safety_frame_threshold}
     heard = (signalled - set(assessment.cancelled)) | sure
     found = listed | (heard - vetoed)
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)

@@ -207,9 +207,9 @@ def test_a_calm_frame_does_not_silence_a_sure_safety_model(knowledge):
     assert "danger" in knowledge.safety.assess(text, prefer="es").cancelled    # "la semana pasada": the past
     framed = turn(intent="emergency", text=text, language="es", detection=Detection("es", 0.9, 15, guess="es"),
                   ranking=("emergency", "crisis_suicide"), scores={"emergency": 0.85},
-                  safety_scores={"danger": 0.74})
+                  safety_scores={"danger": 0.95})
     assert ids(dialogue.handle(framed, knowledge, SETTINGS))[0] == "emergency"
-    unsure = replace(framed, safety_scores={"danger": 0.5})
+    unsure = replace(framed, safety_scores={"danger": 0.8})   # "¿cuándo hay que llamar al 112?" scores 0.77
     assert ids(dialogue.handle(unsure, knowledge, SETTINGS))[0] != "emergency"
     question = "what happens when you call 112 for something that is not urgent?"   # a frame, a calm model
     assert "danger" in knowledge.safety.assess(question, prefer="en").cancelled
