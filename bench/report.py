@@ -228,7 +228,8 @@ def reply_language_section(data: dict, images: Path) -> list[str]:
              "that language. 'new conversation': first message; 'right' includes a best guess answered at "
              "once with the language buttons under it, 'asked' is the five-language choice alone. 'with the "
              "phone's language': a new conversation on Telegram, whose messages carry the language of the "
-             "user's app (here: the writer's language); WhatsApp sends none.", "",
+             "user's app (here: the writer's language); WhatsApp sends no app language, only a foreign number's "
+             "country as a weaker guess (`phone_codes`), which this bench cannot measure.", "",
              "| messages | language | n | in conversation: right | new conversation: right | asked | wrong "
              "| new, with the phone's language: right |",
              "|---|---|---|---|---|---|---|---|"]
