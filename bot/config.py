@@ -124,6 +124,8 @@ class Settings:
     safety_second_threshold: float = 0.25
     safety_veto_threshold: float = 0.15
     safety_veto_confidence: float = 0.8
+    safety_lean_threshold: float = 0.05
+    safety_lean_confidence: float = 0.5
     safety_overrule_threshold: float = 0.6
     safety_frame_threshold: float = 0.9
     max_events: int = 60
@@ -181,6 +183,11 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         # threshold ("zabije mnie ten papierkowy chaos z kvk": 'kill me', about paperwork).
         safety_veto_threshold=env.number("BOT_SAFETY_VETO_THRESHOLD", 0.15, minimum=0.0),
         safety_veto_confidence=env.number("BOT_SAFETY_VETO_CONFIDENCE", 0.8, minimum=0.0),
+        # ...and when it only leans to an ordinary answer, a list match the safety model all but
+        # rules out ("czy na kontroli gemeente mogą przeglądać mój telefon": 'goes through my phone',
+        # a question about checks; chosen on rounds 6-10, no recall lost on any of them).
+        safety_lean_threshold=env.number("BOT_SAFETY_LEAN_THRESHOLD", 0.05, minimum=0.0),
+        safety_lean_confidence=env.number("BOT_SAFETY_LEAN_CONFIDENCE", 0.5, minimum=0.0),
         # ...and a signal of the safety model alone needs at least this much then ("can they ask
         # for my phone at a check?" is a question about checks, not exploitation).
         safety_overrule_threshold=env.number("BOT_SAFETY_OVERRULE_THRESHOLD", 0.6, minimum=0.0),

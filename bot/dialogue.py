@@ -113,15 +113,21 @@ def _vetoed(turn: Turn, listed: tuple[str, ...], signalled: set[str], settings: 
     (`settings.safety_veto_confidence`): a list match the safety model gives less than
     `settings.safety_veto_threshold` ("declaratia de impozit ma omoara": 'it kills me', about a tax
     return); and a signal of the safety model alone under `settings.safety_overrule_threshold` ("can
-    they ask for my phone at a check?" is a question about checks). Crisis is never vetoed: a joke
-    about dying costs a line about 113, a missed crisis costs more."""
+    they ask for my phone at a check?" is a question about checks). When the intent model only
+    leans to an ordinary answer (`settings.safety_lean_confidence`), a list match the safety model
+    all but rules out (`settings.safety_lean_threshold`). Crisis is never vetoed: a joke about
+    dying costs a line about 113, a missed crisis costs more."""
     scores = turn.safety_scores
     if scores is None or turn.kind != "answer" or SAFETY_INTENTS.get(turn.intent or ""):
         return set()
-    if turn.scores.get(turn.intent or "", 0.0) < settings.safety_veto_confidence:
+    confidence = turn.scores.get(turn.intent or "", 0.0)
+    if confidence >= settings.safety_veto_confidence:
+        denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_veto_threshold}
+        denied |= {c for c in signalled - set(listed) if scores.get(c, 0.0) < settings.safety_overrule_threshold}
+    elif confidence >= settings.safety_lean_confidence:
+        denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_lean_threshold}
+    else:
         return set()
-    denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_veto_threshold}
-    denied |= {c for c in signalled - set(listed) if scores.get(c, 0.0) < settings.safety_overrule_threshold}
     return denied - {"crisis"}
 
 

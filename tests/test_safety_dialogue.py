@@ -151,6 +151,18 @@ def test_a_list_match_both_models_deny_is_no_alarm(knowledge):
     assert ids(dialogue.handle(alarmed, knowledge, SETTINGS))[0] == "emergency"
 
 
+def test_a_list_match_the_safety_model_rules_out_is_no_alarm_when_the_intent_model_leans_to_an_answer(knowledge):
+    text = "czy na kontroli gemeente moga przegladac moj telefon"   # 'goes through my phone', at a check
+    assert knowledge.safety.assess(text).has("trafficking")
+    leaning = turn(intent="check_data", text=text, language="pl", detection=Detection("pl", 0.9, 8, guess="pl"),
+                   scores={"check_data": 0.67}, safety_scores={"trafficking": 0.02, "danger": 0.0})
+    assert ids(dialogue.handle(leaning, knowledge, SETTINGS)) == ["check_data"]
+    doubtful = replace(leaning, safety_scores={"trafficking": 0.08})    # the safety model does not rule it out
+    assert ids(dialogue.handle(doubtful, knowledge, SETTINGS))[0] == "report_trafficking"
+    unsure = replace(leaning, scores={"check_data": 0.4})               # the intent model does not lean
+    assert ids(dialogue.handle(unsure, knowledge, SETTINGS))[0] == "report_trafficking"
+
+
 def test_crisis_phrases_are_never_vetoed(knowledge):
     text = "I hate this belastingdienst letter so much, i want to die"
     assert knowledge.safety.assess(text).has("crisis")
