@@ -37,6 +37,8 @@ from bot.safety import model_categories
 SYSTEM_ANSWERS = {"thanks", "goodbye", "out_of_scope"}
 #: The intent (= answer id) of each safety category, for the model's second opinion.
 SAFETY_INTENTS = {answer: category for category, answer in SAFETY_CATEGORIES.items()}
+#: The answers that are an alarm whenever they are given (112, 113), unlike a question's answer.
+ALARM_INTENTS = (SAFETY_CATEGORIES["danger"], SAFETY_CATEGORIES["crisis"])
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,10 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     thresholds in `settings` (a model without it: the intent model's confidence in a safety
     answer), unless the lists recognised a question *about* it (a `not_<category>` phrase) and
     the safety model is under `settings.safety_frame_threshold` for it. The
-    model's own best answer is not "put first", it is the answer: unless the lists matched it and
-    the safety model agrees it is a disclosure ("is stealthing a crime?" gets the sexual-violence
-    answer as an answer, "he took the condom off" as a safety answer)."""
+    model's own best answer is not "put first", it is the answer: unless the lists matched it, with
+    no calm frame of the lists, and the safety model agrees it is a disclosure ("is stealthing a
+    crime?" and "years ago I was assaulted, can I still report it?" get the sexual-violence answer as
+    an answer, "he took the condom off" as a safety answer)."""
     if turn.is_payload or not turn.text.strip():
         return Safety()
     assessment = k.safety.assess(turn.text, prefer=prefer)
@@ -158,7 +161,11 @@ def assess_safety(turn: Turn, k: Knowledge, prefer: Optional[str], settings: Set
     found = listed | (heard - vetoed)
     categories = tuple(c for c in SAFETY_CATEGORIES if c in found)
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
-    confirmed = own in listed and (scores is None or scores.get(own, 0.0) >= settings.safety_model_threshold)
+    # a past or a question frame ("years ago", "is it a crime?") makes a report answer the answer to a
+    # question, whatever the models (112 and 113 are alarms whenever they are given)
+    spoken_of = own in ("sexual_violence", "trafficking") and (own in assessment.framed or assessment.about_violence)
+    confirmed = (own in listed and not spoken_of
+                 and (scores is None or scores.get(own, 0.0) >= settings.safety_model_threshold))
     put_first = tuple(c for c in categories if c != own or confirmed)
     return Safety(categories, put_first, assessment.language, assessment.about_violence, assessment.framed)
 
@@ -250,8 +257,9 @@ def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
 
 def _second_opinion(turn: Turn) -> Turn:
     """An emergency or crisis answer nothing confirms (:func:`_unconfirmed_alarm`): answer with the
-    model's next-best intent instead (or the fallback)."""
-    alternatives = [i for i in turn.ranking if i not in (turn.intent, "nlu_fallback")]
+    model's next-best intent instead (or the fallback); never the other alarm, which nothing
+    confirmed either ("this DigiD thing is driving me crazy": emergency, then crisis)."""
+    alternatives = [i for i in turn.ranking if i not in (turn.intent, "nlu_fallback", *ALARM_INTENTS)]
     if alternatives:
         return replace(turn, intent=alternatives[0])
     return replace(turn, kind="fallback", intent="nlu_fallback")

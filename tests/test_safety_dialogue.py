@@ -228,3 +228,26 @@ def test_a_calm_frame_does_not_silence_a_sure_safety_model(knowledge):
     calm = replace(framed, text=question, language="en", detection=Detection("en", 0.9, 13, guess="en"),
                    ranking=("emergency", "report_how"), safety_scores={"danger": 0.3})
     assert ids(dialogue.handle(calm, knowledge, SETTINGS)) == ["report_how"]
+
+
+def test_an_unconfirmed_alarm_never_falls_back_to_the_other_alarm(knowledge):
+    text = "this DigiD thing is driving me crazy, it wont accept my code"
+    assert not knowledge.safety.assess(text).any
+    unconfirmed = turn(intent="emergency", text=text, language="en", detection=Detection("en", 0.9, 11, guess="en"),
+                       ranking=("emergency", "crisis_suicide", "check_data"),
+                       scores={"emergency": 0.71, "crisis_suicide": 0.07, "check_data": 0.05},
+                       safety_scores={"crisis": 0.32, "danger": 0.19, "sexual_violence": 0.09, "trafficking": 0.07})
+    assert ids(dialogue.handle(unconfirmed, knowledge, SETTINGS)) == ["check_data"]
+
+
+def test_a_report_answer_to_a_message_with_a_past_frame_is_an_answer_not_an_alarm(knowledge):
+    text = "jaren geleden ben ik aangerand, het is verwerkt. kan je daar nu nog aangifte van doen?"
+    assessment = knowledge.safety.assess(text, prefer="nl")
+    assert assessment.has("sexual_violence") and assessment.about_violence
+    question = turn(intent="report_sexual_violence", text=text, language="nl",
+                    detection=Detection("nl", 0.9, 14, guess="nl"), scores={"report_sexual_violence": 0.8},
+                    safety_scores={"sexual_violence": 0.7})
+    out = dialogue.handle(question, knowledge, SETTINGS)
+    assert ids(out) == ["report_sexual_violence"] and out.replies[0].safety is None
+    recent = replace(question, text="ik ben gisteren aangerand door een klant")   # no calm frame: a disclosure
+    assert dialogue.handle(recent, knowledge, SETTINGS).replies[0].safety == "sexual_violence"
