@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench import crossval, reply_language, report, scaling, speed
+from bench import crossval, neighbours, reply_language, report, scaling, speed
 from bench.folds import assign_folds, split, training_examples
 from bench.systems import LanguageRouter, rasa_init_config, rasa_system
 from bot import knowledge
@@ -63,6 +63,21 @@ def test_crossval_scores_each_language_and_reuses_cached_folds(tiny, tmp_path):
     again = crossval.run(["tfidf_nn"], k=5, examples=tiny, cache=tmp_path, limits={"tfidf_nn": 5})
     assert 12345 in again["systems"]["tfidf_nn"]["train_seconds"]   # read back, not recomputed
 
+
+
+def test_neighbours_compares_the_old_answers_with_and_without_the_added_ones_on_the_same_folds(tiny, tmp_path):
+    result = neighbours.measure(added=("thanks",), k=5, examples=tiny, system="tfidf_nn", cache=tmp_path)
+    assert set(result["per_answer"]) == {"greet", "check_id"}          # the added answer is not scored
+    assert all(r["n"] == 10 for r in result["per_answer"].values())    # every old question, in both runs
+    assert set(result["per_language"]) == {"nl", "en"}
+    for r in [*result["per_answer"].values(), *result["per_language"].values()]:
+        assert 0 <= r["with"] <= 1 and 0 <= r["without"] <= 1
+    full = assign_folds(tiny, 5)
+    without = json.loads(next(p for p in tmp_path.glob("tfidf_nn-fold0-*.json")
+                              if len(json.loads(p.read_text())["rows"]) < 6).read_text())
+    assert {row[1] for row in without["rows"]} <= {"greet", "check_id"}
+    kept_in_fold0 = [e for e, f in zip(tiny, full) if f == 0 and e.intent != "thanks"]
+    assert len(without["rows"]) == len(kept_in_fold0)                 # the same fold as in the full run
 
 def test_rasa_system_trains_and_predicts_on_a_tiny_fixture(tiny, tmp_path):
     config = yaml.safe_load(CONFIG.read_text())
