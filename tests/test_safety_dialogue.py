@@ -139,28 +139,22 @@ def test_a_question_frame_in_the_messages_own_language_cancels_every_languages_m
     assert not knowledge.safety.assess(text, prefer="nl").has("sexual_violence")
 
 
-def test_a_list_match_both_models_deny_is_no_alarm(knowledge):
-    text = "zabije mnie ten papierkowy chaos z kvk"      # 'it will kill me', about KvK paperwork
-    assert knowledge.safety.assess(text).has("danger")
-    calm = turn(intent="work_self_employed", text=text, language="pl", detection=Detection("pl", 0.9, 7, guess="pl"),
-                scores={"work_self_employed": 0.89}, safety_scores={"danger": 0.06, "crisis": 0.02})
-    assert ids(dialogue.handle(calm, knowledge, SETTINGS)) == ["work_self_employed"]
-    unsure = replace(calm, scores={"work_self_employed": 0.6})          # the intent model is not sure
-    assert ids(dialogue.handle(unsure, knowledge, SETTINGS))[0] == "emergency"
-    alarmed = replace(calm, safety_scores={"danger": 0.3})             # the safety model sees danger
-    assert ids(dialogue.handle(alarmed, knowledge, SETTINGS))[0] == "emergency"
-
-
-def test_a_list_match_the_safety_model_rules_out_is_no_alarm_when_the_intent_model_leans_to_an_answer(knowledge):
-    text = "czy na kontroli gemeente moga przegladac moj telefon"   # 'goes through my phone', at a check
-    assert knowledge.safety.assess(text).has("trafficking")
-    leaning = turn(intent="check_data", text=text, language="pl", detection=Detection("pl", 0.9, 8, guess="pl"),
-                   scores={"check_data": 0.67}, safety_scores={"trafficking": 0.02, "danger": 0.0})
-    assert ids(dialogue.handle(leaning, knowledge, SETTINGS)) == ["check_data"]
-    doubtful = replace(leaning, safety_scores={"trafficking": 0.08})    # the safety model does not rule it out
-    assert ids(dialogue.handle(doubtful, knowledge, SETTINGS))[0] == "report_trafficking"
-    unsure = replace(leaning, scores={"check_data": 0.4})               # the intent model does not lean
-    assert ids(dialogue.handle(unsure, knowledge, SETTINGS))[0] == "report_trafficking"
+@pytest.mark.parametrize("text,category,intent,confidence,denied,doubted,unsure", [
+    # the intent model is sure of an ordinary answer: a list match the safety model gives < 0.15
+    ("zabije mnie ten papierkowy chaos z kvk", "danger", "work_self_employed", 0.89, 0.06, 0.3, 0.45),
+    # it only leans to one: a list match the safety model all but rules out (< 0.05)
+    ("czy na kontroli gemeente moga przegladac moj telefon", "trafficking", "check_data", 0.67, 0.02, 0.08, 0.4),
+])
+def test_a_list_match_both_models_deny_is_no_alarm(knowledge, text, category, intent, confidence, denied, doubted, unsure):
+    answer = dialogue.SAFETY_CATEGORIES[category]
+    assert knowledge.safety.assess(text).has(category)
+    calm = turn(intent=intent, text=text, language="pl", detection=Detection("pl", 0.9, 8, guess="pl"),
+                scores={intent: confidence}, safety_scores={category: denied, "crisis": 0.02})
+    assert ids(dialogue.handle(calm, knowledge, SETTINGS)) == [intent]
+    alarmed = replace(calm, safety_scores={category: doubted})         # the safety model does not rule it out
+    assert ids(dialogue.handle(alarmed, knowledge, SETTINGS))[0] == answer
+    doubting = replace(calm, scores={intent: unsure})                  # the intent model does not lean enough
+    assert ids(dialogue.handle(doubting, knowledge, SETTINGS))[0] == answer
 
 
 def test_crisis_phrases_are_never_vetoed(knowledge):
