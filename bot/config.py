@@ -122,6 +122,7 @@ class Settings:
     safety_model_threshold: float = 0.4
     safety_any_threshold: float = 0.7
     safety_second_threshold: float = 0.25
+    safety_confirm_threshold: float = 0.35
     safety_veto_threshold: float = 0.15
     safety_veto_confidence: float = 0.8
     safety_lean_threshold: float = 0.05
@@ -178,6 +179,11 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         safety_model_threshold=env.number("BOT_SAFETY_MODEL_THRESHOLD", 0.4, minimum=0.0),
         safety_any_threshold=env.number("BOT_SAFETY_ANY_THRESHOLD", 0.7, minimum=0.0),
         safety_second_threshold=env.number("BOT_SAFETY_SECOND_THRESHOLD", 0.25, minimum=0.0),
+        # The intent model's own 112 or 113 answer, with no list match, stands only when the safety
+        # model gives its category at least this ("i'd kill for a day off", "czy tabletkę dzień po
+        # kupię bez recepty" went to the crisis answer; rounds 6-13 offline: no recall lost, the
+        # closest real crisis message at 0.36; docs/benchmarks.md, safety).
+        safety_confirm_threshold=env.number("BOT_SAFETY_CONFIRM_THRESHOLD", 0.35, minimum=0.0),
         # A phrase-list match both models deny is no alarm: the intent model is at least this sure
         # of an ordinary answer and the safety model gives the category less than the veto
         # threshold ("zabije mnie ten papierkowy chaos z kvk": 'kill me', about paperwork).

@@ -242,7 +242,7 @@ def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
     calm way ("dead tired", "dying to know") and the safety model does not reach
     `settings.safety_model_threshold`; or the safety model (trained to tell "I'm dead tired" from
     a disclosure, which the intent model is not) gives that category less than
-    `settings.safety_second_threshold`."""
+    `settings.safety_confirm_threshold`."""
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     if own not in ("danger", "crisis") or own in safety.categories:
         return False
@@ -251,7 +251,7 @@ def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
     if turn.safety_scores is None:
         return False
     score = turn.safety_scores.get(own, 0.0)
-    needed = settings.safety_model_threshold if own in safety.framed else settings.safety_second_threshold
+    needed = settings.safety_model_threshold if own in safety.framed else settings.safety_confirm_threshold
     return score < needed
 
 

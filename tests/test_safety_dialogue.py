@@ -245,3 +245,15 @@ def test_a_report_answer_to_a_message_with_a_past_frame_is_an_answer_not_an_alar
     assert ids(out) == ["report_sexual_violence"] and out.replies[0].safety is None
     recent = replace(question, text="ik ben gisteren aangerand door een klant")   # no calm frame: a disclosure
     assert dialogue.handle(recent, knowledge, SETTINGS).replies[0].safety == "sexual_violence"
+
+
+def test_the_intent_models_own_crisis_answer_needs_the_safety_model_to_confirm_it(knowledge):
+    text = "czy tabletke dzien po kupie bez recepty w aptece"   # the morning-after pill, at a pharmacy
+    assert not knowledge.safety.assess(text).any
+    unconfirmed = turn(intent="crisis_suicide", text=text, language="pl", detection=Detection("pl", 0.9, 8, guess="pl"),
+                       ranking=("crisis_suicide", "health_care_no_insurance"),
+                       scores={"crisis_suicide": 0.6, "health_care_no_insurance": 0.2},
+                       safety_scores={"crisis": SETTINGS.safety_confirm_threshold - 0.05, "danger": 0.01})
+    assert ids(dialogue.handle(unconfirmed, knowledge, SETTINGS)) == ["health_care_no_insurance"]
+    confirmed = replace(unconfirmed, safety_scores={"crisis": SETTINGS.safety_confirm_threshold + 0.01})
+    assert ids(dialogue.handle(confirmed, knowledge, SETTINGS))[0] == "crisis_suicide"
