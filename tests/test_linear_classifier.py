@@ -75,6 +75,14 @@ def test_texts_several_languages_claim_teach_no_language():
     assert kept == [("qué tal", "es")]
 
 
+def test_a_text_one_language_shares_with_other_languages_belongs_to_that_language():
+    from bot.nlu.language_id import OTHER, own_language
+
+    kept = own_language([("Servus", OTHER), ("servus", "ro"), ("Olá", OTHER), ("hallo", "nl"), ("hallo", "en"),
+                         ("Hallo", OTHER)])
+    assert kept == [("servus", "ro"), ("Olá", OTHER)]
+
+
 @pytest.mark.parametrize("text", ["", "   "])
 def test_empty_text_has_no_language_probabilities(text):
     model = LanguageId.train([("hello there", "en"), ("hoi daar", "nl")] * 3)

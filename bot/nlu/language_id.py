@@ -67,14 +67,21 @@ def own_language(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The examples that say something about their language. The training data deliberately has
     the same words in several languages' folders ("hola", "bye", "english please", "zorgverzekering":
     people write them in any language), which teaches the intent; for the language they are noise.
-    A text claimed by two languages is left out, and so is one made only of Dutch terms and names."""
+    A text claimed by two of the assistant's languages is left out, and so is one made only of Dutch
+    terms and names. A text one of them shares with "other" belongs to that language: "salut" and
+    "servus" are Romanian greetings as well as French and German ones, and the five come first."""
     from bot.language import count_words, without_dutch_terms
 
     claims: dict[str, set] = {}
     for text, lang in pairs:
         claims.setdefault(fold(text).strip(" ?!.,"), set()).add(lang)
-    return [(text, lang) for text, lang in pairs
-            if len(claims[fold(text).strip(" ?!.,")]) == 1 and count_words(without_dutch_terms(text)) > 0]
+
+    def kept(text: str, lang: str) -> bool:
+        spoken = claims[fold(text).strip(" ?!.,")] - {OTHER}
+        owner = next(iter(spoken)) if len(spoken) == 1 else (OTHER if not spoken else None)
+        return lang == owner and count_words(without_dutch_terms(text)) > 0
+
+    return [(text, lang) for text, lang in pairs if kept(text, lang)]
 
 
 class LanguageId:
