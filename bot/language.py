@@ -148,6 +148,17 @@ def _everywhere() -> frozenset:
     return frozenset(fold(str(w)) for w in _terms_file().get("everywhere") or [])
 
 
+@functools.lru_cache(maxsize=1)
+def _no_signal() -> frozenset:
+    return frozenset(fold(str(w)) for w in _terms_file().get("no_signal") or [])
+
+
+def says_nothing(text: str) -> bool:
+    """Only words that tell no language at all ("ok", "okay"): not even a guess."""
+    found = [fold(w) for w in _WORD.findall(text)]
+    return bool(found) and all(w in _no_signal() for w in found)
+
+
 def said_in_every_language(text: str) -> bool:
     """Only words every language uses ("hi", "hallo", "ok"): a guess at most, never sure."""
     found = [fold(w) for w in _WORD.findall(text)]
@@ -224,7 +235,8 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     """Detect the language of one message, saying 'unsure' rather than guessing wrong.
 
     A message made only of Dutch terms and names is unsure, with Dutch as the guess; so is one made
-    only of words every language uses ("hi", "hallo"), with the classifier's guess.
+    only of words every language uses ("hi", "hallo"), with the classifier's guess; one made only of
+    words that tell no language ("ok") has no guess at all, whatever the classifier learnt.
     """
     if count_words(text) == 0:
         return UNKNOWN
@@ -232,6 +244,8 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     words = count_words(own)
     if words == 0:
         return Detection(None, 0.0, 0, guess="nl")
+    if says_nothing(own):
+        return Detection(None, 0.0, words)
     if _mostly_other_script(own):
         top = max(_lingua_scores(own).items(), key=lambda item: item[1], default=("und", 0.0))[0]
         return Detection(None, 0.0, words, unsupported=top if top not in LANGUAGES else "und")
