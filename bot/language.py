@@ -153,16 +153,19 @@ def _no_signal() -> frozenset:
     return frozenset(fold(str(w)) for w in _terms_file().get("no_signal") or [])
 
 
+def _only_words_of(text: str, vocabulary: frozenset) -> bool:
+    found = [fold(w) for w in _WORD.findall(text)]
+    return bool(found) and all(w in vocabulary for w in found)
+
+
 def says_nothing(text: str) -> bool:
     """Only words that tell no language at all ("ok", "okay"): not even a guess."""
-    found = [fold(w) for w in _WORD.findall(text)]
-    return bool(found) and all(w in _no_signal() for w in found)
+    return _only_words_of(text, _no_signal())
 
 
 def said_in_every_language(text: str) -> bool:
     """Only words every language uses ("hi", "hallo", "ok"): a guess at most, never sure."""
-    found = [fold(w) for w in _WORD.findall(text)]
-    return bool(found) and all(w in _everywhere() for w in found)
+    return _only_words_of(text, _everywhere())
 
 
 def is_dutch_term(word: str) -> bool:
