@@ -64,7 +64,6 @@ def test_crossval_scores_each_language_and_reuses_cached_folds(tiny, tmp_path):
     assert 12345 in again["systems"]["tfidf_nn"]["train_seconds"]   # read back, not recomputed
 
 
-
 def test_neighbours_compares_the_old_answers_with_and_without_the_added_ones_on_the_same_folds(tiny, tmp_path):
     result = neighbours.measure(added=("thanks",), k=5, examples=tiny, system="tfidf_nn", cache=tmp_path)
     assert set(result["per_answer"]) == {"greet", "check_id"}          # the added answer is not scored
@@ -78,6 +77,7 @@ def test_neighbours_compares_the_old_answers_with_and_without_the_added_ones_on_
     assert {row[1] for row in without["rows"]} <= {"greet", "check_id"}
     kept_in_fold0 = [e for e, f in zip(tiny, full) if f == 0 and e.intent != "thanks"]
     assert len(without["rows"]) == len(kept_in_fold0)                 # the same fold as in the full run
+
 
 def test_rasa_system_trains_and_predicts_on_a_tiny_fixture(tiny, tmp_path):
     config = yaml.safe_load(CONFIG.read_text())
