@@ -127,6 +127,7 @@ class Settings:
     safety_veto_confidence: float = 0.8
     safety_lean_threshold: float = 0.05
     safety_lean_confidence: float = 0.5
+    safety_calm_ceiling: float = 0.2
     safety_overrule_threshold: float = 0.6
     safety_frame_threshold: float = 0.9
     max_events: int = 60
@@ -194,6 +195,11 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         # a question about checks; chosen on rounds 6-10, no recall lost on any of them).
         safety_lean_threshold=env.number("BOT_SAFETY_LEAN_THRESHOLD", 0.05, minimum=0.0),
         safety_lean_confidence=env.number("BOT_SAFETY_LEAN_CONFIDENCE", 0.5, minimum=0.0),
+        # ...and whatever the intent model says (even when it is unsure), when the safety model
+        # gives every category less than this ceiling: it reads the whole message as calm ("zabija
+        # mnie ta biurokracja z kvk": 'kills me', about paperwork; chosen on rounds 6-14, no recall
+        # lost on any of them).
+        safety_calm_ceiling=env.number("BOT_SAFETY_CALM_CEILING", 0.2, minimum=0.0),
         # ...and a signal of the safety model alone needs at least this much then ("can they ask
         # for my phone at a check?" is a question about checks, not exploitation).
         safety_overrule_threshold=env.number("BOT_SAFETY_OVERRULE_THRESHOLD", 0.6, minimum=0.0),

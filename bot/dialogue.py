@@ -116,17 +116,19 @@ def _vetoed(turn: Turn, listed: tuple[str, ...], signalled: set[str], settings: 
     `settings.safety_veto_threshold` ("declaratia de impozit ma omoara": 'it kills me', about a tax
     return); and a signal of the safety model alone under `settings.safety_overrule_threshold` ("can
     they ask for my phone at a check?" is a question about checks). When the intent model only
-    leans to an ordinary answer (`settings.safety_lean_confidence`), a list match the safety model
-    all but rules out (`settings.safety_lean_threshold`). Crisis is never vetoed: a joke about
-    dying costs a line about 113, a missed crisis costs more."""
+    leans to an ordinary answer (`settings.safety_lean_confidence`), or the safety model reads the
+    whole message as calm (every category under `settings.safety_calm_ceiling`, whatever the intent
+    model), a list match the safety model all but rules out (`settings.safety_lean_threshold`).
+    Never when the intent model itself chose a safety answer, and crisis is never vetoed: a joke
+    about dying costs a line about 113, a missed crisis costs more."""
     scores = turn.safety_scores
-    if scores is None or turn.kind != "answer" or SAFETY_INTENTS.get(turn.intent or ""):
+    if scores is None or turn.kind not in ("answer", "fallback") or SAFETY_INTENTS.get(turn.intent or ""):
         return set()
-    confidence = turn.scores.get(turn.intent or "", 0.0)
+    confidence = turn.scores.get(turn.intent or "", 0.0) if turn.kind == "answer" else 0.0
     if confidence >= settings.safety_veto_confidence:
         denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_veto_threshold}
         denied |= {c for c in signalled - set(listed) if scores.get(c, 0.0) < settings.safety_overrule_threshold}
-    elif confidence >= settings.safety_lean_confidence:
+    elif confidence >= settings.safety_lean_confidence or max(scores.values(), default=0.0) < settings.safety_calm_ceiling:
         denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_lean_threshold}
     else:
         return set()

@@ -153,8 +153,26 @@ def test_a_list_match_both_models_deny_is_no_alarm(knowledge, text, category, in
     assert ids(dialogue.handle(calm, knowledge, SETTINGS)) == [intent]
     alarmed = replace(calm, safety_scores={category: doubted})         # the safety model does not rule it out
     assert ids(dialogue.handle(alarmed, knowledge, SETTINGS))[0] == answer
-    doubting = replace(calm, scores={intent: unsure})                  # the intent model does not lean enough
+    # the intent model does not lean enough, and the safety model does not read the message as calm
+    doubting = replace(calm, scores={intent: unsure},
+                       safety_scores={category: denied, "crisis": 0.02, "sexual_violence": 0.25})
     assert ids(dialogue.handle(doubting, knowledge, SETTINGS))[0] == answer
+
+
+@pytest.mark.parametrize("text,category,language", [
+    ("zabije mnie ta kolejka w gemeente, da sie umowic online?", "danger", "pl"),       # 'kills me', about a queue
+    ("fac un proiect la scoala despre trafic de persoane, ma ajuti?", "trafficking", "ro"),   # a school project
+])
+def test_a_list_match_in_a_message_the_safety_model_reads_as_calm_is_no_alarm(knowledge, text, category, language):
+    """Even when the intent model is unsure (fallback): the safety model gives every category < 0.2
+    and the matched one < 0.05."""
+    assert knowledge.safety.assess(text).has(category)
+    calm = turn(intent="nlu_fallback", kind="fallback", text=text, language=language,
+                detection=Detection(language, 0.9, 9, guess=language),
+                safety_scores={"danger": 0.01, "crisis": 0.02, "sexual_violence": 0.01, "trafficking": 0.03})
+    assert not set(ids(dialogue.handle(calm, knowledge, SETTINGS))) & set(dialogue.SAFETY_CATEGORIES.values())
+    worried = replace(calm, safety_scores={**calm.safety_scores, "crisis": 0.25})   # it sees something
+    assert ids(dialogue.handle(worried, knowledge, SETTINGS))[0] == dialogue.SAFETY_CATEGORIES[category]
 
 
 def test_crisis_phrases_are_never_vetoed(knowledge):
