@@ -241,8 +241,8 @@ LANGUAGE_FREE_KINDS = {"forget_ask", "forget", "forget_cancel"}
 def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
     """The intent model chose the emergency or crisis answer, but nothing that knows about safety
     agrees: the lists recognised a question *about* violence; or they spoke of the category in a
-    calm way ("dead tired", "dying to know") and the safety model does not reach
-    `settings.safety_model_threshold`; or the safety model (trained to tell "I'm dead tired" from
+    calm way ("dead tired", "morir de la vergüenza") and the safety model does not reach
+    `settings.safety_frame_threshold`, as for any signal a calm frame silences; or the safety model (trained to tell "I'm dead tired" from
     a disclosure, which the intent model is not) gives that category less than
     `settings.safety_confirm_threshold`."""
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
@@ -253,7 +253,7 @@ def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
     if turn.safety_scores is None:
         return False
     score = turn.safety_scores.get(own, 0.0)
-    needed = settings.safety_model_threshold if own in safety.framed else settings.safety_confirm_threshold
+    needed = settings.safety_frame_threshold if own in safety.framed else settings.safety_confirm_threshold
     return score < needed
 
 

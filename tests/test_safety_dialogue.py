@@ -275,3 +275,17 @@ def test_the_intent_models_own_crisis_answer_needs_the_safety_model_to_confirm_i
     assert ids(dialogue.handle(unconfirmed, knowledge, SETTINGS)) == ["health_care_no_insurance"]
     confirmed = replace(unconfirmed, safety_scores={"crisis": SETTINGS.safety_confirm_threshold + 0.01})
     assert ids(dialogue.handle(confirmed, knowledge, SETTINGS))[0] == "crisis_suicide"
+
+
+def test_the_intent_models_crisis_answer_to_an_idiom_waits_for_a_sure_safety_model(knowledge):
+    """A crisis phrase a `not_crisis` frame cancels ("me quiero morir de la vergüenza": 'I could die of
+    shame'): the intent model's own 113 answer needs the safety model at the frame threshold (0.9),
+    as every signal a calm frame silences."""
+    text = "me quiero morir de la verguenza, le mande el mensaje al cliente equivocado"
+    assert "crisis" in knowledge.safety.assess(text).cancelled
+    ashamed = turn(intent="crisis_suicide", text=text, language="es", detection=Detection("es", 0.9, 12, guess="es"),
+                   ranking=("crisis_suicide", "help_human"), scores={"crisis_suicide": 0.7, "help_human": 0.2},
+                   safety_scores={"crisis": 0.6, "danger": 0.02})
+    assert ids(dialogue.handle(ashamed, knowledge, SETTINGS)) == ["help_human"]
+    sure = replace(ashamed, safety_scores={"crisis": 0.95, "danger": 0.02})
+    assert ids(dialogue.handle(sure, knowledge, SETTINGS))[0] == "crisis_suicide"
