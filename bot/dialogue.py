@@ -128,7 +128,8 @@ def _vetoed(turn: Turn, listed: tuple[str, ...], signalled: set[str], settings: 
     if confidence >= settings.safety_veto_confidence:
         denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_veto_threshold}
         denied |= {c for c in signalled - set(listed) if scores.get(c, 0.0) < settings.safety_overrule_threshold}
-    elif confidence >= settings.safety_lean_confidence or max(scores.values(), default=0.0) < settings.safety_calm_ceiling:
+    elif (confidence >= settings.safety_lean_confidence
+          or max(scores.values(), default=0.0) < settings.safety_calm_ceiling):
         denied = {c for c in listed if scores.get(c, 0.0) < settings.safety_lean_threshold}
     else:
         return set()
@@ -242,9 +243,9 @@ def _unconfirmed_alarm(turn: Turn, safety: Safety, settings: Settings) -> bool:
     """The intent model chose the emergency or crisis answer, but nothing that knows about safety
     agrees: the lists recognised a question *about* violence; or they spoke of the category in a
     calm way ("dead tired", "morir de la vergüenza") and the safety model does not reach
-    `settings.safety_frame_threshold`, as for any signal a calm frame silences; or the safety model (trained to tell "I'm dead tired" from
-    a disclosure, which the intent model is not) gives that category less than
-    `settings.safety_confirm_threshold`."""
+    `settings.safety_frame_threshold`, as for any signal a calm frame silences; or the safety model
+    (trained to tell "I'm dead tired" from a disclosure, which the intent model is not) gives that
+    category less than `settings.safety_confirm_threshold`."""
     own = SAFETY_INTENTS.get(turn.intent or "") if turn.kind == "answer" else None
     if own not in ("danger", "crisis") or own in safety.categories:
         return False
