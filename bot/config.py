@@ -206,7 +206,8 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         # A calm frame of the lists (a question, the past: `not_<category>`) silences the safety
         # model's signal of that category unless the model is at least this sure: "me golpeó y
         # dijo que si llamo a la policía me mata" (0.96) is danger, "¿cuándo hay que llamar al
-        # 112?" (0.77) a question (chosen on rounds 3-9 and tests/safety/<lang>.yml).
+        # 112?" (0.77) a question (chosen on rounds 3-9 and tests/safety/<lang>.yml). The intent
+        # model's own 113 answer to a crisis phrase a frame cancels waits for it too (rounds 6-16).
         safety_frame_threshold=env.number("BOT_SAFETY_FRAME_THRESHOLD", 0.9, minimum=0.0),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),

@@ -72,16 +72,17 @@ def own_language(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     "servus" are Romanian greetings as well as French and German ones, and the five come first."""
     from bot.language import count_words, without_dutch_terms
 
+    keys = [fold(text).strip(" ?!.,") for text, _ in pairs]
     claims: dict[str, set] = {}
-    for text, lang in pairs:
-        claims.setdefault(fold(text).strip(" ?!.,"), set()).add(lang)
+    for key, (_, lang) in zip(keys, pairs):
+        claims.setdefault(key, set()).add(lang)
 
-    def kept(text: str, lang: str) -> bool:
-        spoken = claims[fold(text).strip(" ?!.,")] - {OTHER}
+    def kept(key: str, text: str, lang: str) -> bool:
+        spoken = claims[key] - {OTHER}
         owner = next(iter(spoken)) if len(spoken) == 1 else (OTHER if not spoken else None)
         return lang == owner and count_words(without_dutch_terms(text)) > 0
 
-    return [(text, lang) for text, lang in pairs if kept(text, lang)]
+    return [(text, lang) for key, (text, lang) in zip(keys, pairs) if kept(key, text, lang)]
 
 
 class LanguageId:
