@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Mapping, Optional
 from bot.config import LANGUAGES
 from bot.nlu.language_id import OTHER
 from bot.paths import LOCALES
-from bot.text import fold
+from bot.text import fold, squeeze
 
 if TYPE_CHECKING:
     from bot.nlu.language_id import LanguageId
@@ -145,16 +145,17 @@ def _terms() -> tuple[frozenset, tuple]:
 
 @functools.lru_cache(maxsize=1)
 def _everywhere() -> frozenset:
-    return frozenset(fold(str(w)) for w in _terms_file().get("everywhere") or [])
+    return frozenset(squeeze(fold(str(w))) for w in _terms_file().get("everywhere") or [])
 
 
 @functools.lru_cache(maxsize=1)
 def _no_signal() -> frozenset:
-    return frozenset(fold(str(w)) for w in _terms_file().get("no_signal") or [])
+    return frozenset(squeeze(fold(str(w))) for w in _terms_file().get("no_signal") or [])
 
 
 def _only_words_of(text: str, vocabulary: frozenset) -> bool:
-    found = [fold(w) for w in _WORD.findall(text)]
+    """Every word is in `vocabulary` (squeezed: "heyyy" is "hey", "okkk" is "ok")."""
+    found = [squeeze(fold(w)) for w in _WORD.findall(text)]
     return bool(found) and all(w in vocabulary for w in found)
 
 

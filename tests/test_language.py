@@ -40,7 +40,7 @@ def test_short_diacritic_free_and_named_messages_get_the_right_guess(classifier,
     assert detect(text, classifier).guess == lang
 
 
-@pytest.mark.parametrize("text", ["ok", "112", "👍", "", "   ", "?!"])
+@pytest.mark.parametrize("text", ["ok", "okkk", "112", "👍", "", "   ", "?!"])
 def test_messages_without_a_language_signal_have_no_guess(classifier, text):
     found = detect(text, classifier)
     assert found.language is None and found.guess is None
@@ -57,7 +57,7 @@ def test_a_clear_other_language_is_unsupported(classifier, text, code):
     assert found.language is None and found.unsupported == code
 
 
-@pytest.mark.parametrize("text", ["hi", "Hallo!", "hey hey", "helo"])
+@pytest.mark.parametrize("text", ["hi", "Hallo!", "hey hey", "helo", "heyyy", "Hiii!", "halloooo"])
 def test_a_greeting_every_language_uses_is_a_guess_never_sure(classifier, text):
     found = detect(text, classifier)
     assert found.language is None and found.guess is not None
