@@ -20,7 +20,9 @@ documented for editors in docs/content-schema.md:
   calm frame of `not_danger`, is danger ("help, he took my passport"): the emergency answer comes
   first;
 - `not_<category>` phrases (questions *about* violence, a past event, "kill time") cancel that
-  category's match of the same language in the same message.
+  category's match of the same language in the same message; but a danger phrase in a clause of
+  its own stands when every clause with a `not_danger` frame has a danger of its own for the frame
+  to calm ("he is waiting outside, last week he hit me": the past is last week's, not today's).
 
 Every language's lists apply to every message: someone may cry for help in another language.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -38,6 +41,7 @@ GAP_WORDS = 3
 TYPO_MIN_LETTERS = 6
 GAP = ".."
 _BUCKET = 3   # a `stem*` is looked up by (up to) this many first letters
+_CLAUSE = re.compile(r"[.!?;,\n]+")   # where a clause ends, for calm frames of a past danger
 #: The categories in the order their answers are shown, each with the answer it puts first.
 CATEGORIES: dict[str, str] = {
     "danger": "emergency",
@@ -262,12 +266,20 @@ class SafetyMatcher:
         if not message:
             return Assessment()
         hits = self.index.hits(message)
+        clauses: Optional[list[dict[Key, str]]] = None   # only for a framed danger: rare, and costly
         order = sorted(self.languages, key=lambda lang: lang != prefer)
         found, cancelled, language = [], [], None
         for category in CATEGORIES:
             matched = [lang for lang in order if (lang, category) in hits]
-            frame = prefer is not None and (prefer, f"not_{category}") in hits
-            standing = [lang for lang in matched if (lang, f"not_{category}") not in hits and not frame]
+            standing = []
+            for lang in matched:
+                calmed = self._framed(hits, lang, category, prefer)
+                if calmed and category == "danger":
+                    if clauses is None:
+                        clauses = [self.index.hits(clause) for clause in self._clauses(text)]
+                    calmed = not self._danger_outside_frames(clauses, lang, prefer)
+                if not calmed:
+                    standing.append(lang)
             if standing:
                 found.append(category)
                 language = language or standing[0]
@@ -281,6 +293,27 @@ class SafetyMatcher:
             cancelled.append("danger")   # a question about violence, even without a danger phrase
         framed = tuple(c for c in CATEGORIES if any(kind == f"not_{c}" for _, kind in hits))
         return Assessment(tuple(found), language, tuple(cancelled), framed)
+
+    @staticmethod
+    def _framed(hits: Mapping, lang: str, category: str, prefer: Optional[str]) -> bool:
+        """A calm frame of that language, or of the message's own, for this category."""
+        frame = f"not_{category}"
+        return (lang, frame) in hits or (prefer is not None and (prefer, frame) in hits)
+
+    @classmethod
+    def _danger_outside_frames(cls, clauses: list[dict[Key, str]], lang: str, prefer: Optional[str]) -> bool:
+        """Danger in a clause without a calm frame, while every framed clause calms a danger of its
+        own: "he is waiting at the corner, last week he already hit me"."""
+        framed = [cls._framed(clause, lang, "danger", prefer) for clause in clauses]
+        danger = [(lang, "danger") in clause for clause in clauses]
+        return (any(d and not f for d, f in zip(danger, framed))
+                and all(d for d, f in zip(danger, framed) if f))
+
+    @staticmethod
+    def _clauses(text: str) -> list[list[str]]:
+        """The message's clauses (split at punctuation), when it has more than one."""
+        parts = [part for part in (words(piece) for piece in _CLAUSE.split(text)) if part]
+        return parts if len(parts) > 1 else []
 
     def explain(self, text: str) -> dict[str, tuple[str, str]]:
         """{list: (language, phrase)} for every list that matches: for editors and tuning."""

@@ -227,8 +227,10 @@ def test_a_disclosure_the_writer_says_is_over_gets_its_answer_but_no_alarm(knowl
 
 
 def test_a_calm_frame_does_not_silence_a_sure_safety_model(knowledge):
-    text = "me esta esperando en la esquina hace una hora, la semana pasada ya me pego"
+    text = "me esta esperando en la esquina hace una hora y la semana pasada ya me pego"   # one clause
     assert "danger" in knowledge.safety.assess(text, prefer="es").cancelled    # "la semana pasada": the past
+    two_clauses = "me esta esperando en la esquina hace una hora, la semana pasada ya me pego"
+    assert knowledge.safety.assess(two_clauses, prefer="es").has("danger")     # the frame calms its own clause
     framed = turn(intent="emergency", text=text, language="es", detection=Detection("es", 0.9, 15, guess="es"),
                   ranking=("emergency", "crisis_suicide"), scores={"emergency": 0.85},
                   safety_scores={"danger": 0.95})

@@ -53,6 +53,16 @@ def test_question_about_violence_cancels_danger_but_not_trafficking():
     assert m.assess("how do i report that he took my passport").has("trafficking")
 
 
+def test_a_past_frame_calms_its_own_clause_not_a_danger_now_in_another():
+    m = SafetyMatcher({"en": {"danger": ["waiting outside", "hit me"], "not_danger": ["last week", "just curious"]}})
+    assert not m.assess("he hit me last week, how do i report it").has("danger")
+    assert m.assess("he is waiting outside, last week he hit me").has("danger")
+    assert m.assess("he is waiting outside. he hit me last week!").has("danger")
+    # a frame that calms no danger of its own still speaks for the whole message
+    assert not m.assess("what if someone is waiting outside? just curious").has("danger")
+    assert not m.assess("he is waiting outside last week he hit me").has("danger")   # one clause: framed
+
+
 def test_matching_language_is_reported():
     assert SafetyMatcher(LISTS).assess("hitting me").language == "en"
     assert SafetyMatcher(LISTS).assess("").language is None
