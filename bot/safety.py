@@ -303,10 +303,11 @@ class SafetyMatcher:
     @classmethod
     def _danger_outside_frames(cls, clauses: list[dict[Key, str]], lang: str, prefer: Optional[str]) -> bool:
         """Danger in a clause without a calm frame, while every framed clause calms a danger of its
-        own: "he is waiting at the corner, last week he already hit me"."""
+        own: "he is waiting at the corner, last week he already hit me". A frame that stands in no
+        single clause (it spans a comma) still speaks for the whole message."""
         framed = [cls._framed(clause, lang, "danger", prefer) for clause in clauses]
         danger = [(lang, "danger") in clause for clause in clauses]
-        return (any(d and not f for d, f in zip(danger, framed))
+        return (any(framed) and any(d and not f for d, f in zip(danger, framed))
                 and all(d for d, f in zip(danger, framed) if f))
 
     @staticmethod

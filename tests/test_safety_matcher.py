@@ -61,6 +61,8 @@ def test_a_past_frame_calms_its_own_clause_not_a_danger_now_in_another():
     # a frame that calms no danger of its own still speaks for the whole message
     assert not m.assess("what if someone is waiting outside? just curious").has("danger")
     assert not m.assess("he is waiting outside last week he hit me").has("danger")   # one clause: framed
+    spanning = SafetyMatcher({"en": {"danger": ["waiting outside"], "not_danger": ["last week how"]}})
+    assert not spanning.assess("he was waiting outside last week, how do i report it").has("danger")
 
 
 def test_matching_language_is_reported():
