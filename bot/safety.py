@@ -22,7 +22,9 @@ documented for editors in docs/content-schema.md:
 - `not_<category>` phrases (questions *about* violence, a past event, "kill time") cancel that
   category's match of the same language in the same message; but a danger phrase in a clause of
   its own stands when every clause with a `not_danger` frame has a danger of its own for the frame
-  to calm ("he is waiting outside, last week he hit me": the past is last week's, not today's).
+  to calm ("he is waiting outside, last week he hit me": the past is last week's, not today's);
+  and so does a danger phrase after words of the `now` list ("but now", "dar acum") with no frame
+  after them, when the frame stands before them ("last year he hit me, but now he hits me again").
 
 Every language's lists apply to every message: someone may cry for help in another language.
 """
@@ -32,7 +34,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Callable, Collection, Iterator, Mapping, Optional
 
 from bot.text import tokens, words
 
@@ -49,7 +51,8 @@ CATEGORIES: dict[str, str] = {
     "sexual_violence": "report_sexual_violence",
     "trafficking": "report_trafficking",
 }
-LIST_KEYS: tuple[str, ...] = tuple(CATEGORIES) + tuple(f"not_{c}" for c in CATEGORIES)
+#: `now`: words that bring a story of the past back to the present ("but now", "dar acum").
+LIST_KEYS: tuple[str, ...] = tuple(CATEGORIES) + tuple(f"not_{c}" for c in CATEGORIES) + ("now",)
 
 
 def _one_typo(a: str, b: str) -> bool:
@@ -182,18 +185,27 @@ class PhraseIndex:
             found += self.by_prefix.get(word[:size], ())
         return found
 
-    def hits(self, message: list[str]) -> dict[Key, str]:
-        """{(language, list): the first phrase of it that matches} for this message."""
+    def _matches(self, message: list[str], wanted: Callable[[Key], bool]) -> Iterator[tuple[int, Key, Phrase]]:
+        """(position, list, phrase) of each phrase of a `wanted` list that matches, in message order."""
         present = set(message)
         beginnings = {word[:n] for word in present for n in range(1, TYPO_MIN_LETTERS)}
         forms = {form for word in present if len(word) >= TYPO_MIN_LETTERS - 1 for form in _deletes(word)}
-        found: dict[Key, str] = {}
         for start, word in enumerate(message):
             for key, phrase in self._candidates(word):
-                if (key not in found and phrase.possible(present, beginnings, forms)
-                        and phrase.matches_at(message, start)):
-                    found[key] = phrase.source
+                if wanted(key) and phrase.possible(present, beginnings, forms) and phrase.matches_at(message, start):
+                    yield start, key, phrase
+
+    def hits(self, message: list[str]) -> dict[Key, str]:
+        """{(language, list): the first phrase of it that matches} for this message."""
+        found: dict[Key, str] = {}
+        for _, key, phrase in self._matches(message, lambda key: key not in found):
+            found[key] = phrase.source
         return found
+
+    def starts(self, message: list[str], kind: str, languages: Collection[str]) -> list[int]:
+        """Where a phrase of these languages' `kind` list begins in the message."""
+        return sorted({start for start, _, _ in self._matches(
+            message, lambda key: key[1] == kind and key[0] in languages)})
 
     def cry_in(self, message: list[str]) -> bool:
         """A one-word danger phrase opening or closing the message, whatever its length ("help, he
@@ -277,7 +289,8 @@ class SafetyMatcher:
                 if calmed and category == "danger":
                     if clauses is None:
                         clauses = [self.index.hits(clause) for clause in self._clauses(text)]
-                    calmed = not self._danger_outside_frames(clauses, lang, prefer)
+                    calmed = not (self._danger_outside_frames(clauses, lang, prefer)
+                                  or self._danger_after_now(message, lang, prefer))
                 if not calmed:
                     standing.append(lang)
             if standing:
@@ -309,6 +322,18 @@ class SafetyMatcher:
         danger = [(lang, "danger") in clause for clause in clauses]
         return (any(framed) and any(d and not f for d, f in zip(danger, framed))
                 and all(d for d, f in zip(danger, framed) if f))
+
+    def _danger_after_now(self, message: list[str], lang: str, prefer: Optional[str]) -> bool:
+        """A danger told after words that bring the story back to now (the `now` list), with no calm
+        frame of its own, while the frame stands before them: "last year he hit me and I kept quiet,
+        but now he hits me again" is today's danger; "last year he hit me, but now I am fine" is not."""
+        languages = {lang} if prefer is None else {lang, prefer}
+        for start in self.index.starts(message, "now", languages):
+            before, after = self.index.hits(message[:start]), self.index.hits(message[start:])
+            if ((lang, "danger") in after and not self._framed(after, lang, "danger", prefer)
+                    and self._framed(before, lang, "danger", prefer)):
+                return True
+        return False
 
     @staticmethod
     def _clauses(text: str) -> list[list[str]]:

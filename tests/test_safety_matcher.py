@@ -65,6 +65,21 @@ def test_a_past_frame_calms_its_own_clause_not_a_danger_now_in_another():
     assert not spanning.assess("he was waiting outside last week, how do i report it").has("danger")
 
 
+def test_words_that_bring_the_story_back_to_now_end_the_past_frame():
+    m = SafetyMatcher({"en": {"danger": ["hit* me", "at the door"], "not_danger": ["last year", "can i still"],
+                              "now": ["but now"]},
+                       "ro": {"danger": ["ma loveste"], "not_danger": ["anul trecut"], "now": ["dar acum"]}})
+    assert m.assess("last year he hit me and i kept quiet but now he hits me again").has("danger")
+    assert m.assess("anul trecut a facut asta si am tacut, dar acum iar ma loveste").has("danger")
+    # the past stays the past: no danger after "now", or a frame of its own after it
+    assert not m.assess("last year he hit me, but now i am fine").has("danger")
+    assert not m.assess("last year he hit me but now can i still report it").has("danger")
+    # "now" alone, with no past frame before it, changes nothing
+    assert m.assess("but now he is at the door").has("danger")
+    # another language's "now" word ends no frame: a Dutch "nu" is a Romanian "not"
+    assert not m.assess("last year he hit me dar acum he hits me again").has("danger")
+
+
 def test_matching_language_is_reported():
     assert SafetyMatcher(LISTS).assess("hitting me").language == "en"
     assert SafetyMatcher(LISTS).assess("").language is None

@@ -33,6 +33,7 @@ SAFETY_LISTS = {
     "not_crisis": "questions about suicide or harmless uses: cancel a crisis match",
     "not_sexual_violence": "questions about sexual violence: cancel a sexual violence match",
     "not_trafficking": "questions about trafficking: cancel a trafficking match",
+    "now": "words that bring a past story back to now (\"but now\"): a past frame before them calms no danger after them",
 }
 CAREFUL_CHOICES = ("", "first", "only")
 _TOKENS = re.compile(r"\s+|[^\s]+")
