@@ -291,3 +291,26 @@ def test_the_intent_models_crisis_answer_to_an_idiom_waits_for_a_sure_safety_mod
     assert ids(dialogue.handle(ashamed, knowledge, SETTINGS)) == ["help_human"]
     sure = replace(ashamed, safety_scores={"crisis": 0.95, "danger": 0.02})
     assert ids(dialogue.handle(sure, knowledge, SETTINGS))[0] == "crisis_suicide"
+
+
+@pytest.mark.parametrize("text,lang,answer", [
+    # a past frame, then words that bring the story back to now (the `now` lists)
+    ("anul trecut m-a lovit si am tacut, dar acum iar ma loveste. ajutati ma", "ro", "emergency"),
+    ("last year he hit me and i kept quiet, but now he hits me again", "en", "emergency"),
+    # "just in case" speaks for the question only when it is one ("I ask just in case")
+    ("me forzaron. no se q hacer, no me quiero duchar por si acaso", "es", "report_sexual_violence"),
+])
+def test_the_real_lists_keep_a_disclosure_a_calm_word_stands_next_to(knowledge, text, lang, answer):
+    out = dialogue.handle(turn(intent="out_of_scope", text=text, language=lang,
+                               detection=Detection(lang, 0.9, 10, guess=lang)), knowledge, SETTINGS)
+    assert out.replies[0].answer_id == answer and out.replies[0].safety
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("last year he hit me, but now i am fine. can i still report it?", "en"),
+    ("como se reconoce si una chica nueva esta siendo explotada? quiero saber por si acaso", "es"),
+])
+def test_the_real_lists_keep_a_calm_question_calm(knowledge, text, lang):
+    out = dialogue.handle(turn(intent="report_how", text=text, language=lang,
+                               detection=Detection(lang, 0.9, 10, guess=lang)), knowledge, SETTINGS)
+    assert not any(r.safety for r in out.replies) and ids(out)[0] == "report_how"
