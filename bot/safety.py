@@ -40,6 +40,7 @@ from bot.text import tokens, words
 
 CRY_MAX_WORDS = 4
 GAP_WORDS = 3
+NOW_TAIL_WORDS = 4   # from a `now` phrase to the end: "but now he is here", not "but now ok?"
 TYPO_MIN_LETTERS = 6
 GAP = ".."
 _BUCKET = 3   # a `stem*` is looked up by (up to) this many first letters
@@ -302,7 +303,9 @@ class SafetyMatcher:
         if ("danger" not in found + cancelled and not calm and {"sexual_violence", "trafficking"} & set(found)
                 and self.index.cry_in(message)):
             found.insert(0, "danger")    # a cry for help with a disclosure: danger now
-        if "danger" not in found + cancelled and calm:
+        if calm and self._past_told_before_now(message, hits, prefer):
+            cancelled = [c for c in cancelled if c != "danger"]   # today's story: the models may hear it
+        elif "danger" not in found + cancelled and calm:
             cancelled.append("danger")   # a question about violence, even without a danger phrase
         framed = tuple(c for c in CATEGORIES if any(kind == f"not_{c}" for _, kind in hits))
         return Assessment(tuple(found), language, tuple(cancelled), framed)
@@ -332,6 +335,22 @@ class SafetyMatcher:
             before, after = self.index.hits(message[:start]), self.index.hits(message[start:])
             if ((lang, "danger") in after and not self._framed(after, lang, "danger", prefer)
                     and self._framed(before, lang, "danger", prefer)):
+                return True
+        return False
+
+    def _past_told_before_now(self, message: list[str], hits: Mapping[Key, str], prefer: Optional[str]) -> bool:
+        """Every calm frame of danger stands before words that bring the story back to now (the
+        `now` list of a frame's language, or of the message's), which open a tail of at least
+        `NOW_TAIL_WORDS` words with no frame of its own: "last year I reported him, but now he is
+        here kicking my door" is not a question about the past, even when no phrase of the lists
+        names what happens now, so the frame no longer silences the safety model."""
+        languages = {lang for lang, kind in hits if kind == "not_danger"} | ({prefer} if prefer else set())
+        for start in self.index.starts(message, "now", languages):
+            if len(message) - start < NOW_TAIL_WORDS:
+                continue
+            before, after = self.index.hits(message[:start]), self.index.hits(message[start:])
+            if (any(kind == "not_danger" for _, kind in before)
+                    and not any(kind == "not_danger" for _, kind in after)):
                 return True
         return False
 

@@ -244,6 +244,20 @@ def test_a_calm_frame_does_not_silence_a_sure_safety_model(knowledge):
     assert ids(dialogue.handle(calm, knowledge, SETTINGS)) == ["report_how"]
 
 
+def test_a_past_frame_before_now_does_not_silence_the_safety_model(knowledge):
+    # no phrase of the lists names what he does now; "maar nu" makes it today's story
+    text = "Ik heb vorig jaar aangifte gedaan tegen hem maar nu loopt hij beneden heen en weer met zijn broer. wat doe ik??"
+    assert not knowledge.safety.assess(text, prefer="nl").any
+    assert not knowledge.safety.assess(text, prefer="nl").about_violence
+    now = turn(intent="work_tax", text=text, language="nl", detection=Detection("nl", 0.9, 20, guess="nl"),
+               ranking=("work_tax", "emergency"), scores={"work_tax": 0.41, "emergency": 0.21},
+               safety_scores={"danger": 0.78, "crisis": 0.01, "sexual_violence": 0.09, "trafficking": 0.03})
+    assert ids(dialogue.handle(now, knowledge, SETTINGS))[0] == "emergency"
+    past = replace(now, text="Ik heb vorig jaar aangifte gedaan tegen hem, hij liep toen beneden heen en weer met zijn broer. wat nu?")
+    assert knowledge.safety.assess(past.text, prefer="nl").about_violence   # the past frame still speaks
+    assert ids(dialogue.handle(past, knowledge, SETTINGS))[0] != "emergency"
+
+
 def test_an_unconfirmed_alarm_never_falls_back_to_the_other_alarm(knowledge):
     text = "this DigiD thing is driving me crazy, it wont accept my code"
     assert not knowledge.safety.assess(text).any

@@ -80,6 +80,20 @@ def test_words_that_bring_the_story_back_to_now_end_the_past_frame():
     assert not m.assess("last year he hit me dar acum he hits me again").has("danger")
 
 
+def test_a_past_frame_told_before_now_no_longer_marks_the_message_as_about_the_past():
+    m = SafetyMatcher({"en": {"danger": ["hit* me"], "not_danger": ["last year", "can i still"], "now": ["but now"]},
+                       "ro": {"not_danger": ["anul trecut"], "now": ["dar acum"]}})
+    # no phrase of the lists names what happens now: the models may still hear it
+    today = m.assess("last year i reported him but now he is here kicking my door")
+    assert "danger" not in today.cancelled and not today.about_violence
+    # the frame still speaks when the tail is short, or has a frame of its own, or there is no "now"
+    assert m.assess("last year he hit me but now ok").about_violence
+    assert m.assess("last year he was kicking my door but now can i still report it").about_violence
+    assert m.assess("last year he was kicking my door").about_violence
+    # another language's "now" word brings no English story back
+    assert m.assess("last year he was kicking dar acum he is at my door again").about_violence
+
+
 def test_matching_language_is_reported():
     assert SafetyMatcher(LISTS).assess("hitting me").language == "en"
     assert SafetyMatcher(LISTS).assess("").language is None
