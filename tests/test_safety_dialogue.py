@@ -235,7 +235,7 @@ def test_a_calm_frame_does_not_silence_a_sure_safety_model(knowledge):
                   ranking=("emergency", "crisis_suicide"), scores={"emergency": 0.85},
                   safety_scores={"danger": 0.95})
     assert ids(dialogue.handle(framed, knowledge, SETTINGS))[0] == "emergency"
-    unsure = replace(framed, safety_scores={"danger": 0.8})   # "¿cuándo hay que llamar al 112?" scores 0.77
+    unsure = replace(framed, safety_scores={"danger": 0.6})   # under the frame threshold: the frame speaks
     assert ids(dialogue.handle(unsure, knowledge, SETTINGS))[0] != "emergency"
     question = "what happens when you call 112 for something that is not urgent?"   # a frame, a calm model
     assert "danger" in knowledge.safety.assess(question, prefer="en").cancelled
@@ -251,7 +251,7 @@ def test_a_past_frame_before_now_does_not_silence_the_safety_model(knowledge):
     assert not knowledge.safety.assess(text, prefer="nl").about_violence
     now = turn(intent="work_tax", text=text, language="nl", detection=Detection("nl", 0.9, 20, guess="nl"),
                ranking=("work_tax", "emergency"), scores={"work_tax": 0.41, "emergency": 0.21},
-               safety_scores={"danger": 0.78, "crisis": 0.01, "sexual_violence": 0.09, "trafficking": 0.03})
+               safety_scores={"danger": 0.6, "crisis": 0.01, "sexual_violence": 0.09, "trafficking": 0.03})
     assert ids(dialogue.handle(now, knowledge, SETTINGS))[0] == "emergency"
     past = replace(now, text="Ik heb vorig jaar aangifte gedaan tegen hem, hij liep toen beneden heen en weer met zijn broer. wat nu?")
     assert knowledge.safety.assess(past.text, prefer="nl").about_violence   # the past frame still speaks
