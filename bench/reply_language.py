@@ -12,6 +12,9 @@ as stored in the trained model) and the decision rule (bot.language.decide), on 
 Two situations: a conversation already in that language (set by an earlier message or a button),
 and a new conversation. "right": answered in that language (sure, or as the best guess with the
 language buttons under it); "asked": the five-language choice alone; "wrong": another language.
+The decision is the assistant's (bot.language.decide with the message's text and the content's
+language names, so "hi, polish ok?" asks for Polish); the NLU's own reading of a request for a
+language (the `language` intent) is left out.
 
     .venv/bin/python -m bench.reply_language [--round round1]
 """
@@ -86,11 +89,14 @@ def message_sets(lang: str, round_name: Optional[str], seed: int = 7) -> dict[st
     return {**sets, "held-out questions": questions, "short": short, "code-mixed": mixed}
 
 
-def score(lang: str, texts: list[str], classifier) -> dict:
-    detections = [language.detect(text, classifier) for text in texts]
-    in_conversation = [language.decide(d, current=lang).language for d in detections]
-    first = [language.decide(d).language for d in detections]
-    phone = [language.decide(d, channel_hint=lang).language for d in detections]
+def score(lang: str, texts: list[str], classifier, language_words: Optional[dict] = None) -> dict:
+    """`language_words` (the content's names of each language): as the assistant does, a short
+    message that names a language ("hi, polish ok?") asks for it; without them only detection counts."""
+    detections = [(language.detect(text, classifier), text) for text in texts]
+    words = {"language_words": language_words}
+    in_conversation = [language.decide(d, current=lang, text=t, **words).language for d, t in detections]
+    first = [language.decide(d, text=t, **words).language for d, t in detections]
+    phone = [language.decide(d, channel_hint=lang, text=t, **words).language for d, t in detections]
     n = len(texts) or 1
     return {"n": len(texts),
             "in_conversation": sum(f == lang for f in in_conversation) / n,
@@ -122,12 +128,15 @@ def measure(langs: tuple[str, ...] = LANGUAGES, round_name: Optional[str] = None
     from bot.nlu.language_id import LanguageId
     from bot.training import ensure_model
 
+    from bot.knowledge import load
+
     classifier = LanguageId.from_model(model or ensure_model())
+    language_words = load().language_words   # since round 30 (bench/notes.md): as in bot.dialogue
     out: dict[str, dict[str, dict]] = {}
     for lang in langs:
         for kind, texts in message_sets(lang, round_name).items():
             if texts:
-                out.setdefault(kind, {})[lang] = score(lang, texts, classifier)
+                out.setdefault(kind, {})[lang] = score(lang, texts, classifier, language_words)
     with_others = [r for r in rounds() if (FIRST / r / "other.yml").is_file()]
     others = round_name or (with_others[-1] if with_others else None)
     used = {f"blind {kind}": r for lang in langs for kind, r in newest_rounds(lang).items()}

@@ -166,6 +166,16 @@ def test_reply_language_kinds_add_up(model):
     assert "pt" in measured["other"] and 0 <= measured["other"]["pt"]["recognised"] <= 1
 
 
+def test_reply_language_counts_a_short_request_for_a_language_as_the_assistant_does(model):
+    from bot.nlu.language_id import LanguageId
+
+    classifier = LanguageId.from_model(model)
+    asked = ["hi, polish ok?"]   # detected as English; names Polish
+    with_names = reply_language.score("pl", asked, classifier, knowledge.load().language_words)
+    assert with_names["in_conversation"] == 1 and with_names["new_conversation"] == 1
+    assert reply_language.score("pl", asked, classifier)["new_conversation"] == 0   # detection alone
+
+
 def test_synthetic_answers_pass_the_content_checks(tmp_path):
     for name in scaling.COPIED:
         source = ROOT / name
