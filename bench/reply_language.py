@@ -125,10 +125,9 @@ def other_languages(round_name: str, classifier) -> dict:
 def measure(langs: tuple[str, ...] = LANGUAGES, round_name: Optional[str] = None,
             model: Optional[Path] = None) -> dict:
     """{"languages": {kind: {lang: scores}}, "other": {...}} with the trained model's classifier."""
+    from bot.knowledge import load
     from bot.nlu.language_id import LanguageId
     from bot.training import ensure_model
-
-    from bot.knowledge import load
 
     classifier = LanguageId.from_model(model or ensure_model())
     language_words = load().language_words   # since round 30 (bench/notes.md): as in bot.dialogue

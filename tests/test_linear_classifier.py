@@ -11,7 +11,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.language_id import OTHER, LanguageId
-from bot.nlu.linear_classifier import LinearIntentClassifier
+from bot.nlu.linear_classifier import LinearIntentClassifier, capped
+from bot.nlu.tokenizer import DETECTED_LANGUAGE
 
 EXAMPLES = {
     "check_id": ["do i have to show my id", "must i show my passport to the police", "id card check police",
@@ -44,6 +45,21 @@ def test_train_persist_load_and_predict_with_confidences(tmp_path: Path):
         confidences = [r["confidence"] for r in ranking]
         assert all(0.0 <= c <= 1.0 for c in confidences) and abs(sum(confidences) - 1.0) < 1e-6
         assert confidences == sorted(confidences, reverse=True) and intent == ranking[0]
+
+
+def test_capped_keeps_at_most_the_limit_per_answer_and_language_in_order():
+    def example(intent: str, lang: str, i: int) -> Message:
+        return Message(data={"text": f"{intent} {lang} {i}", "intent": intent, DETECTED_LANGUAGE: {"language": lang}})
+
+    examples = ([example("big", "nl", i) for i in range(10)] + [example("big", "en", i) for i in range(3)]
+                + [example("small", "nl", i) for i in range(2)])
+    kept = capped(examples, 4, seed=42)
+    def count(intent: str, lang: str) -> int:
+        return sum(m.get("intent") == intent and m.get(DETECTED_LANGUAGE)["language"] == lang for m in kept)
+
+    assert (count("big", "nl"), count("big", "en"), count("small", "nl")) == (4, 3, 2)
+    assert [examples.index(m) for m in kept] == sorted(examples.index(m) for m in kept)   # original order
+    assert [m.get("text") for m in capped(examples, 4, seed=42)] == [m.get("text") for m in kept]   # seeded
 
 
 def test_an_untrained_classifier_leaves_messages_alone(tmp_path: Path):

@@ -13,6 +13,7 @@ model is unsure about gets "please rephrase" instead of a wrong answer.
 """
 from __future__ import annotations
 
+import random
 from typing import Any, Dict, List, Text
 
 import numpy as np
@@ -25,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.pickled import PickledModelComponent
+from bot.nlu.tokenizer import DETECTED_LANGUAGE
 from bot.text import fold
 
 MODEL_FILE = "linear_intent_classifier.pkl"
@@ -71,6 +73,18 @@ class LinearModel:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
+def capped(examples: List[Message], limit: int, seed: int) -> List[Message]:
+    """At most `limit` examples per (intent, language), a seeded sample, in their original order."""
+    groups: Dict[tuple, List[int]] = {}
+    for index, example in enumerate(examples):
+        detected = example.get(DETECTED_LANGUAGE) or {}
+        groups.setdefault((example.get(INTENT), detected.get("language") or detected.get("guess")), []).append(index)
+    rng = random.Random(seed)
+    kept = sorted(i for members in groups.values()
+                  for i in (members if len(members) <= limit else rng.sample(members, limit)))
+    return [examples[i] for i in kept]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(IntentClassifier, PickledModelComponent):
     """Intent classifier: linear SVM on word and character n-grams (see the module docstring)."""
@@ -87,10 +101,16 @@ class LinearIntentClassifier(IntentClassifier, PickledModelComponent):
             "char_min_df": 2,
             "ranking_length": 10,
             "random_seed": 42,
+            # at most this many training questions per answer and language (a seeded sample), or
+            # None for all: an answer with twenty times its neighbours' questions takes theirs
+            # (bench.neighbours; bench/notes.md)
+            "max_per_intent": None,
         }
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if self.config.get("max_per_intent"):
+            examples = capped(examples, int(self.config["max_per_intent"]), int(self.config["random_seed"]))
         if not examples:
             return self._resource
         return self.store(LinearModel(self.config).fit(
