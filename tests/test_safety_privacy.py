@@ -45,6 +45,22 @@ def test_exploitation_signals_lead_to_trafficking_help(assistant, lang):
     assert not missed, f"{lang}: missed {missed}"
 
 
+@pytest.mark.parametrize("text,answer,number", [
+    ("sos", "emergency", "112"),                       # said in every language
+    ("suicide", "crisis_suicide", "113"),
+    ("verkracht", "report_sexual_violence", None),
+    ("passport taken", "report_trafficking", None),
+])
+def test_every_safety_category_is_answered_at_once_when_the_language_is_unclear(assistant, text, answer, number):
+    """A first message, one or two words: its helpline first, never a language choice or "did not
+    understand" before or after it; the language buttons come under it (a best guess)."""
+    replies = assistant.send(uuid.uuid4().hex, text)
+    ids = answer_ids(replies)
+    assert ids[0] == answer and (number is None or number in replies[0]["text"])
+    assert "greet" not in ids and "fallback" not in ids
+    assert ids[-1] == "language_offer" and len(replies[-1]["buttons"]) == len(LANGUAGES)
+
+
 def test_forget_me_deletes_the_stored_conversation(assistant, sender):
     assistant.send(sender, "czy muszę pokazać dowód?")
     stored = assistant.tracker(rest_key(sender))
