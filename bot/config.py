@@ -129,7 +129,7 @@ class Settings:
     safety_lean_confidence: float = 0.5
     safety_calm_ceiling: float = 0.2
     safety_overrule_threshold: float = 0.6
-    safety_frame_threshold: float = 0.7
+    safety_frame_threshold: float = 0.85
     max_events: int = 60
     env: str = "embedded"
     id_secret: str = ""
@@ -205,11 +205,12 @@ def settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         safety_overrule_threshold=env.number("BOT_SAFETY_OVERRULE_THRESHOLD", 0.6, minimum=0.0),
         # A calm frame of the lists (a question, the past: `not_<category>`) silences the safety
         # model's signal of that category unless the model is at least this sure: "the guy from
-        # last week who strangled me is back in the hallway" (0.7-0.9) is danger. 0.9 until round
-        # 28; 0.7 since, replayed on the first runs of rounds 23-28 (their parses and lists): 5
-        # disclosures more found, no false alarm more (bench/notes.md). The intent model's own 113
-        # answer to a crisis phrase a frame cancels waits for it too.
-        safety_frame_threshold=env.number("BOT_SAFETY_FRAME_THRESHOLD", 0.7, minimum=0.0),
+        # last week who strangled me is back in the hallway" is danger, "¿cuándo hay que llamar al
+        # 112?" (0.81) a question. 0.9 until round 28; replayed on the first runs of rounds 23-28,
+        # 0.85 finds 4 disclosures more and 0.7 five, with no false alarm more on those rounds, but
+        # 0.7 alarms two calm questions of tests/data/safety (bench/notes.md). The intent model's
+        # own 113 answer to a crisis phrase a frame cancels waits for it too.
+        safety_frame_threshold=env.number("BOT_SAFETY_FRAME_THRESHOLD", 0.85, minimum=0.0),
         # The last events of a conversation that are kept (bot/trackers.py): about ten turns.
         max_events=env.whole("BOT_MAX_EVENTS", 60, minimum=10),
         env=env.choice("BOT_ENV", "embedded", ("embedded", "production")),
