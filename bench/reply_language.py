@@ -93,10 +93,10 @@ def score(lang: str, texts: list[str], classifier, language_words: Optional[dict
     """`language_words` (the content's names of each language): as the assistant does, a short
     message that names a language ("hi, polish ok?") asks for it; without them only detection counts."""
     detections = [(language.detect(text, classifier), text) for text in texts]
-    words = {"language_words": language_words}
-    in_conversation = [language.decide(d, current=lang, text=t, **words).language for d, t in detections]
-    first = [language.decide(d, text=t, **words).language for d, t in detections]
-    phone = [language.decide(d, channel_hint=lang, text=t, **words).language for d, t in detections]
+    names = language_words
+    in_conversation = [language.decide(d, current=lang, text=t, language_words=names).language for d, t in detections]
+    first = [language.decide(d, text=t, language_words=names).language for d, t in detections]
+    phone = [language.decide(d, channel_hint=lang, text=t, language_words=names).language for d, t in detections]
     n = len(texts) or 1
     return {"n": len(texts),
             "in_conversation": sum(f == lang for f in in_conversation) / n,

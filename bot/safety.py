@@ -330,9 +330,7 @@ class SafetyMatcher:
         """A danger told after words that bring the story back to now (the `now` list), with no calm
         frame of its own, while the frame stands before them: "last year he hit me and I kept quiet,
         but now he hits me again" is today's danger; "last year he hit me, but now I am fine" is not."""
-        languages = {lang} if prefer is None else {lang, prefer}
-        for start in self.index.starts(message, "now", languages):
-            before, after = self.index.hits(message[:start]), self.index.hits(message[start:])
+        for before, after in self._around_now(message, {lang} if prefer is None else {lang, prefer}):
             if ((lang, "danger") in after and not self._framed(after, lang, "danger", prefer)
                     and self._framed(before, lang, "danger", prefer)):
                 return True
@@ -345,14 +343,19 @@ class SafetyMatcher:
         here kicking my door" is not a question about the past, even when no phrase of the lists
         names what happens now, so the frame no longer silences the safety model."""
         languages = {lang for lang, kind in hits if kind == "not_danger"} | ({prefer} if prefer else set())
-        for start in self.index.starts(message, "now", languages):
-            if len(message) - start < NOW_TAIL_WORDS:
-                continue
-            before, after = self.index.hits(message[:start]), self.index.hits(message[start:])
+        for before, after in self._around_now(message, languages, min_tail=NOW_TAIL_WORDS):
             if (any(kind == "not_danger" for _, kind in before)
                     and not any(kind == "not_danger" for _, kind in after)):
                 return True
         return False
+
+    def _around_now(self, message: list[str], languages: Collection[str],
+                    min_tail: int = 0) -> Iterator[tuple[dict[Key, str], dict[Key, str]]]:
+        """(hits before, hits from) each phrase of these languages' `now` lists that opens a tail of
+        at least `min_tail` words."""
+        for start in self.index.starts(message, "now", languages):
+            if len(message) - start >= min_tail:
+                yield self.index.hits(message[:start]), self.index.hits(message[start:])
 
     @staticmethod
     def _clauses(text: str) -> list[list[str]]:
