@@ -12,9 +12,9 @@ as stored in the trained model) and the decision rule (bot.language.decide), on 
 Two situations: a conversation already in that language (set by an earlier message or a button),
 and a new conversation. "right": answered in that language (sure, or as the best guess with the
 language buttons under it); "asked": the five-language choice alone; "wrong": another language.
-The decision is the assistant's (bot.language.decide with the message's text and the content's
-language names, so "hi, polish ok?" asks for Polish); the NLU's own reading of a request for a
-language (the `language` intent) is left out.
+The decision is the assistant's (bot.language.decide with the message's text, the content's
+language names, so "hi, polish ok?" asks for Polish, and from round 33 on the NLU's own reading of a
+request for a language: the trained model's intent `language`, as bot.dialogue passes it).
 
     .venv/bin/python -m bench.reply_language [--round round1]
 """
@@ -32,6 +32,8 @@ from bench import round_folders
 from bot import language
 from bot.config import LANGUAGES
 from testkit.held_out import examples
+
+LANGUAGE_INTENT = "language"   # the NLU intent of "do you speak Polish?" (data/rules/conversation.yml)
 
 DATA = Path(__file__).parent / "data"
 SHORT = DATA / "short_messages.yml"
@@ -89,14 +91,18 @@ def message_sets(lang: str, round_name: Optional[str], seed: int = 7) -> dict[st
     return {**sets, "held-out questions": questions, "short": short, "code-mixed": mixed}
 
 
-def score(lang: str, texts: list[str], classifier, language_words: Optional[dict] = None) -> dict:
+def score(lang: str, texts: list[str], classifier, language_words: Optional[dict] = None,
+          asks: Optional[list[bool]] = None) -> dict:
     """`language_words` (the content's names of each language): as the assistant does, a short
     message that names a language ("hi, polish ok?") asks for it; without them only detection counts."""
-    detections = [(language.detect(text, classifier), text) for text in texts]
+    detections = [(language.detect(text, classifier), text, bool(asked))
+                  for text, asked in zip(texts, asks or [False] * len(texts))]
     names = language_words
-    in_conversation = [language.decide(d, current=lang, text=t, language_words=names).language for d, t in detections]
-    first = [language.decide(d, text=t, language_words=names).language for d, t in detections]
-    phone = [language.decide(d, channel_hint=lang, text=t, language_words=names).language for d, t in detections]
+    in_conversation = [language.decide(d, current=lang, text=t, language_words=names, asks_for_language=a).language
+                       for d, t, a in detections]
+    first = [language.decide(d, text=t, language_words=names, asks_for_language=a).language for d, t, a in detections]
+    phone = [language.decide(d, channel_hint=lang, text=t, language_words=names, asks_for_language=a).language
+             for d, t, a in detections]
     n = len(texts) or 1
     return {"n": len(texts),
             "in_conversation": sum(f == lang for f in in_conversation) / n,
@@ -129,13 +135,18 @@ def measure(langs: tuple[str, ...] = LANGUAGES, round_name: Optional[str] = None
     from bot.nlu.language_id import LanguageId
     from bot.training import ensure_model
 
-    classifier = LanguageId.from_model(model or ensure_model())
+    from bench.systems import RasaPredictor
+
+    model = model or ensure_model()
+    classifier = LanguageId.from_model(model)
     language_words = load().language_words   # since round 30 (bench/notes.md): as in bot.dialogue
+    nlu = RasaPredictor(model)               # since round 33: the `language` intent, as in bot.dialogue
     out: dict[str, dict[str, dict]] = {}
     for lang in langs:
         for kind, texts in message_sets(lang, round_name).items():
             if texts:
-                out.setdefault(kind, {})[lang] = score(lang, texts, classifier, language_words)
+                asks = [intent == LANGUAGE_INTENT for intent in nlu.predict(texts)]
+                out.setdefault(kind, {})[lang] = score(lang, texts, classifier, language_words, asks)
     with_others = [r for r in rounds() if (FIRST / r / "other.yml").is_file()]
     others = round_name or (with_others[-1] if with_others else None)
     used = {f"blind {kind}": r for lang in langs for kind, r in newest_rounds(lang).items()}

@@ -174,6 +174,10 @@ def test_reply_language_counts_a_short_request_for_a_language_as_the_assistant_d
     with_names = reply_language.score("pl", asked, classifier, knowledge.load().language_words)
     assert with_names["in_conversation"] == 1 and with_names["new_conversation"] == 1
     assert reply_language.score("pl", asked, classifier)["new_conversation"] == 0   # detection alone
+    longer = ["hello there, can we please talk in polish"]   # past the short-request words: the NLU decides
+    words = knowledge.load().language_words
+    assert reply_language.score("pl", longer, classifier, words, asks=[True])["new_conversation"] == 1
+    assert reply_language.score("pl", longer, classifier, words, asks=[False])["new_conversation"] == 0
 
 
 def test_synthetic_answers_pass_the_content_checks(tmp_path):
