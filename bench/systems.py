@@ -175,8 +175,8 @@ SYSTEMS: dict[str, System] = {
                           lambda: CONFIGS / "rasa_logreg.yml"),
     "project": System("project pipeline: linear SVM (one model, 5 languages)", rasa_system(lambda: CONFIG),
                       lambda: CONFIG),
-    "project_uncapped": System("project pipeline without the cap of 200 training questions per answer and language",
-                               rasa_system(lambda: CONFIGS / "uncapped.yml"), lambda: CONFIGS / "uncapped.yml"),
+    "project_capped": System("project pipeline, at most 200 training questions per answer and language",
+                             rasa_system(lambda: CONFIGS / "capped.yml"), lambda: CONFIGS / "capped.yml"),
     "per_language": System("project pipeline, one model per language + router", fit_per_language,
                            lambda: CONFIG),
 }
