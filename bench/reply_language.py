@@ -16,7 +16,7 @@ The decision is the assistant's (bot.language.decide with the message's text, th
 language names, so "hi, polish ok?" asks for Polish, and from round 33 on the NLU's own reading of a
 request for a language: the trained model's intent `language`, as bot.dialogue passes it).
 
-    .venv/bin/python -m bench.reply_language [--round round1]
+    .venv/bin/python -m bench.reply_language [--round round1] [--json FILE]
 """
 from __future__ import annotations
 
@@ -94,7 +94,8 @@ def message_sets(lang: str, round_name: Optional[str], seed: int = 7) -> dict[st
 def score(lang: str, texts: list[str], classifier, language_words: Optional[dict] = None,
           asks: Optional[list[bool]] = None) -> dict:
     """`language_words` (the content's names of each language): as the assistant does, a short
-    message that names a language ("hi, polish ok?") asks for it; without them only detection counts."""
+    message that names a language ("hi, polish ok?") asks for it; without them only detection counts.
+    `asks`: per text, whether the NLU reads it as a request for a language (any length)."""
     detections = [(language.detect(text, classifier), text, bool(asked))
                   for text, asked in zip(texts, asks or [False] * len(texts))]
     names = language_words
@@ -131,11 +132,10 @@ def other_languages(round_name: str, classifier) -> dict:
 def measure(langs: tuple[str, ...] = LANGUAGES, round_name: Optional[str] = None,
             model: Optional[Path] = None) -> dict:
     """{"languages": {kind: {lang: scores}}, "other": {...}} with the trained model's classifier."""
+    from bench.systems import RasaPredictor
     from bot.knowledge import load
     from bot.nlu.language_id import LanguageId
     from bot.training import ensure_model
-
-    from bench.systems import RasaPredictor
 
     model = model or ensure_model()
     classifier = LanguageId.from_model(model)
@@ -157,8 +157,14 @@ def measure(langs: tuple[str, ...] = LANGUAGES, round_name: Optional[str] = None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--round", default=None, help=f"blind first messages: one of {rounds()}")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="write the result to this file (stdout also carries Rasa's model-loading line)")
     args = parser.parse_args()
-    print(json.dumps(measure(round_name=args.round), indent=1))
+    result = json.dumps(measure(round_name=args.round), indent=1)
+    if args.json:
+        args.json.write_text(result + "\n", encoding="utf-8")
+    else:
+        print(result)
 
 
 if __name__ == "__main__":
