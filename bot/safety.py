@@ -20,11 +20,12 @@ documented for editors in docs/content-schema.md:
   calm frame of `not_danger`, is danger ("help, he took my passport"): the emergency answer comes
   first;
 - `not_<category>` phrases (questions *about* violence, a past event, "kill time") cancel that
-  category's match of the same language in the same message; but a danger phrase in a clause of
-  its own stands when every clause with a `not_danger` frame has a danger of its own for the frame
-  to calm ("he is waiting outside, last week he hit me": the past is last week's, not today's);
-  and so does a danger phrase after words of the `now` list ("but now", "dar acum") with no frame
-  after them, when the frame stands before them ("last year he hit me, but now he hits me again").
+  category's match of the same language in the same message; but a match in a clause of its own
+  stands when every clause with a frame of that category has a match of its own for the frame to
+  calm ("he is waiting outside, last week he hit me": the past is last week's, not today's; "ik
+  hoef niks meer te doen, ik wil dood"); and a danger phrase after words of the `now` list ("but
+  now", "dar acum") with no frame after them stands when the frame stands before them ("last year
+  he hit me, but now he hits me again").
 
 Every language's lists apply to every message: someone may cry for help in another language.
 """
@@ -279,7 +280,7 @@ class SafetyMatcher:
         if not message:
             return Assessment()
         hits = self.index.hits(message)
-        clauses: Optional[list[dict[Key, str]]] = None   # only for a framed danger: rare, and costly
+        clauses: Optional[list[dict[Key, str]]] = None   # only for a framed match: rare, and costly
         order = sorted(self.languages, key=lambda lang: lang != prefer)
         found, cancelled, language = [], [], None
         for category in CATEGORIES:
@@ -287,11 +288,11 @@ class SafetyMatcher:
             standing = []
             for lang in matched:
                 calmed = self._framed(hits, lang, category, prefer)
-                if calmed and category == "danger":
+                if calmed:
                     if clauses is None:
                         clauses = [self.index.hits(clause) for clause in self._clauses(text)]
-                    calmed = not (self._danger_outside_frames(clauses, lang, prefer)
-                                  or self._danger_after_now(message, lang, prefer))
+                    calmed = not (self._match_outside_frames(clauses, lang, category, prefer)
+                                  or (category == "danger" and self._danger_after_now(message, lang, prefer)))
                 if not calmed:
                     standing.append(lang)
             if standing:
@@ -317,14 +318,17 @@ class SafetyMatcher:
         return (lang, frame) in hits or (prefer is not None and (prefer, frame) in hits)
 
     @classmethod
-    def _danger_outside_frames(cls, clauses: list[dict[Key, str]], lang: str, prefer: Optional[str]) -> bool:
-        """Danger in a clause without a calm frame, while every framed clause calms a danger of its
-        own: "he is waiting at the corner, last week he already hit me". A frame that stands in no
-        single clause (it spans a comma) still speaks for the whole message."""
-        framed = [cls._framed(clause, lang, "danger", prefer) for clause in clauses]
-        danger = [(lang, "danger") in clause for clause in clauses]
-        return (any(framed) and any(d and not f for d, f in zip(danger, framed))
-                and all(d for d, f in zip(danger, framed) if f))
+    def _match_outside_frames(cls, clauses: list[dict[Key, str]], lang: str, category: str,
+                              prefer: Optional[str]) -> bool:
+        """A match in a clause without a calm frame, while every framed clause calms a match of its
+        own: "he is waiting at the corner, last week he already hit me"; "ik hoef niks meer te doen,
+        ik wil dood". A frame that stands in no single clause (it spans a comma) still speaks for
+        the whole message, and so does one in a clause with nothing of its own to calm ("what if
+        someone waits outside? just curious")."""
+        framed = [cls._framed(clause, lang, category, prefer) for clause in clauses]
+        found = [(lang, category) in clause for clause in clauses]
+        return (any(framed) and any(m and not f for m, f in zip(found, framed))
+                and all(m for m, f in zip(found, framed) if f))
 
     def _danger_after_now(self, message: list[str], lang: str, prefer: Optional[str]) -> bool:
         """A danger told after words that bring the story back to now (the `now` list), with no calm

@@ -53,6 +53,15 @@ def test_question_about_violence_cancels_danger_but_not_trafficking():
     assert m.assess("how do i report that he took my passport").has("trafficking")
 
 
+def test_a_calm_frame_of_any_category_calms_its_own_clause_not_a_disclosure_in_another():
+    m = SafetyMatcher({"nl": {"crisis": ["ik hoef niks meer", "wil dood"], "not_crisis": ["hoef niks meer te"],
+                              "trafficking": ["mij zwingt"], "not_trafficking": ["zij zegt dat"]}})
+    assert not m.assess("ik hoef niks meer te betalen, toch?").has("crisis")        # the frame's own clause
+    assert m.assess("ik hoef niks meer te doen, ik wil dood").has("crisis")          # another clause
+    assert not m.assess("ik hoef niks meer te doen en wil dood").has("crisis")       # one clause: framed
+    assert not m.assess("zij zegt dat hij mij zwingt. klopt dat?").has("trafficking")   # nothing else to calm
+
+
 def test_a_past_frame_calms_its_own_clause_not_a_danger_now_in_another():
     m = SafetyMatcher({"en": {"danger": ["waiting outside", "hit me"], "not_danger": ["last week", "just curious"]}})
     assert not m.assess("he hit me last week, how do i report it").has("danger")
