@@ -98,12 +98,12 @@ def score(lang: str, texts: list[str], classifier, language_words: Optional[dict
     `asks`: per text, whether the NLU reads it as a request for a language (any length)."""
     detections = [(language.detect(text, classifier), text, bool(asked))
                   for text, asked in zip(texts, asks or [False] * len(texts))]
-    names = language_words
-    in_conversation = [language.decide(d, current=lang, text=t, language_words=names, asks_for_language=a).language
-                       for d, t, a in detections]
-    first = [language.decide(d, text=t, language_words=names, asks_for_language=a).language for d, t, a in detections]
-    phone = [language.decide(d, channel_hint=lang, text=t, language_words=names, asks_for_language=a).language
-             for d, t, a in detections]
+
+    def decided(**situation) -> list[Optional[str]]:
+        return [language.decide(d, text=t, language_words=language_words, asks_for_language=a, **situation).language
+                for d, t, a in detections]
+
+    in_conversation, first, phone = decided(current=lang), decided(), decided(channel_hint=lang)
     n = len(texts) or 1
     return {"n": len(texts),
             "in_conversation": sum(f == lang for f in in_conversation) / n,
