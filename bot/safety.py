@@ -14,8 +14,9 @@ documented for editors in docs/content-schema.md:
   "suicdie"): one letter more, less, changed, or two letters swapped, after the first letter;
 - a phrase of ONE word is a cry ("help", "ajutor", "pomocy"): it counts only in a short message
   (at most :data:`CRY_MAX_WORDS` words), so "I need help with my taxes" is no alarm; so does a
-  two-word danger phrase built on a cry of its language ("help me", "ayuda urgente", "call 112"),
-  in a message of at most one word more, so "can you help me with my insurance" is no alarm; but
+  two-word danger phrase built on a plea of its language (the `pleas` list: "help me", "ayuda
+  urgente", "call 112"), in a message of at most one word more, so "can you help me with my
+  insurance" is no alarm, while "got stabbed" (no plea) counts in any message; but
   a cry opening or closing a message that discloses sexual violence or exploitation, with no
   calm frame of `not_danger`, is danger ("help, he took my passport"): the emergency answer comes
   first;
@@ -54,7 +55,10 @@ CATEGORIES: dict[str, str] = {
     "trafficking": "report_trafficking",
 }
 #: `now`: words that bring a story of the past back to the present ("but now", "dar acum").
-LIST_KEYS: tuple[str, ...] = tuple(CATEGORIES) + tuple(f"not_{c}" for c in CATEGORIES) + ("now",)
+#: `pleas`: the words that only ask for help ("help", "sos", "ajutor"), not phrases to match: a
+#: two-word danger phrase built on one ("help me") counts only in a short message.
+PLEAS = "pleas"
+LIST_KEYS: tuple[str, ...] = tuple(CATEGORIES) + tuple(f"not_{c}" for c in CATEGORIES) + ("now", PLEAS)
 
 
 def _one_typo(a: str, b: str) -> bool:
@@ -95,7 +99,7 @@ def _deletes(word: str) -> set[str]:
 class Phrase:
     """One compiled phrase: a sequence of word patterns and gaps."""
 
-    def __init__(self, source: str, cries: frozenset = frozenset()):
+    def __init__(self, source: str, pleas: frozenset = frozenset()):
         self.source = source
         parts = tokens(source)
         while parts and parts[0] == GAP:   # a gap at either end means nothing
@@ -112,10 +116,10 @@ class Phrase:
         self.stems = frozenset(p[:-1] for p in parts if p.endswith("*") and 0 < len(p) - 1 < TYPO_MIN_LETTERS)
         self.long_words = tuple(frozenset(_deletes(p)) for p in parts
                                 if not p.endswith("*") and p != GAP and len(p) >= TYPO_MIN_LETTERS)
-        # a cry, or two words built on one ("help me"): only in a short message
+        # a cry, or two words built on a plea ("help me", not "got stabbed"): only in a short message
         self.max_words: Optional[int] = (
             CRY_MAX_WORDS if len(parts) == 1
-            else CRY_MAX_WORDS + 1 if len(parts) == 2 and cries.intersection(p.rstrip("*") for p in parts)
+            else CRY_MAX_WORDS + 1 if len(parts) == 2 and pleas.intersection(p.rstrip("*") for p in parts)
             else None)
 
     def possible(self, present: set, beginnings: set, forms: set) -> bool:
@@ -159,11 +163,12 @@ class PhraseIndex:
         self.any_first: list[tuple[Key, Phrase]] = []
         self.cries: dict[str, list[str]] = {}   # one-word danger phrases per language
         for lang, kinds in lists.items():
-            cries = frozenset(parts[0].rstrip("*") for parts in map(tokens, kinds.get("danger") or ())
-                              if len(parts) == 1)
+            pleas = frozenset(part.rstrip("*") for source in kinds.get(PLEAS) or () for part in tokens(source))
             for kind, sources in kinds.items():
+                if kind == PLEAS:
+                    continue
                 for source in sources:
-                    self._add((lang, kind), Phrase(source, cries if kind == "danger" else frozenset()))
+                    self._add((lang, kind), Phrase(source, pleas if kind == "danger" else frozenset()))
 
     def _add(self, key: Key, phrase: Phrase) -> None:
         if not phrase.parts:

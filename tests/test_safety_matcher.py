@@ -27,15 +27,32 @@ def test_single_word_cry_counts_only_in_a_short_message():
     assert not m.assess("I need help with my tax return this year").has("danger")
 
 
-def test_two_words_built_on_a_cry_count_only_in_a_short_message():
-    m = SafetyMatcher({"en": {"danger": ["help", "help me", "hitting me"]}})
+def test_two_words_built_on_a_plea_count_only_in_a_short_message():
+    m = SafetyMatcher({"en": {"pleas": ["help"], "danger": ["help", "help me", "hitting me"]}})
     assert m.assess("help me!!").has("danger") and m.assess("please please help me").has("danger")
     assert not m.assess("can you help me with my health insurance").has("danger")
-    assert m.assess("he keeps hitting me and i cannot get out of the room").has("danger")   # no cry: anywhere
+    assert m.assess("he keeps hitting me and i cannot get out of the room").has("danger")   # no plea: anywhere
 
 
-def test_a_borrowed_cry_in_the_list_makes_its_two_word_phrases_short_only():
-    m = SafetyMatcher({"ro": {"danger": ["help", "help pls", "ma bate"]}})
+def test_a_one_word_phrase_that_is_no_plea_leaves_its_two_word_phrases_free():
+    # "stabbed" is a cry on its own ("stabbed!!"), but "got stabbed" tells what happened in any message
+    m = SafetyMatcher({"en": {"pleas": ["help"], "danger": ["stabbed", "got stabbed"]}})
+    assert m.assess("stabbed!!").has("danger")
+    assert not m.assess("the film where someone is stabbed in the shower").has("danger")
+    assert m.assess("i got stabbed by a client last night, what do i do").has("danger")
+
+
+def test_the_shipped_pleas_keep_help_questions_calm_and_stabbings_alarmed(knowledge):
+    safety = knowledge.safety
+    assert not safety.assess("can you help me with my insurance please").any
+    assert not safety.assess("ayuda urgente con el seguro de salud por favor").any
+    assert safety.assess("i got stabbed by a client last night").has("danger")
+    assert safety.assess("clientul are cutit si sta in fata usii mele").has("danger")
+    assert safety.assess("kolezanka chyba przedawkowala, dziwnie oddycha").has("danger")
+
+
+def test_a_borrowed_plea_in_the_list_makes_its_two_word_phrases_short_only():
+    m = SafetyMatcher({"ro": {"pleas": ["help"], "danger": ["help", "help pls", "ma bate"]}})
     assert m.assess("help pls!!").has("danger")
     assert not m.assess("help pls cu zorgtoeslag, nu stiu cum se cere").has("danger")
     assert m.assess("help pls el ma bate si nu pot iesi din camera").has("danger")   # "ma bate": no cry
