@@ -3,7 +3,9 @@ as stored in the trained model) and the decision rule (bot.language.decide), on 
 
 - first messages written by helpers who never saw the training data
   (`bench/data/first_messages/<round>/<lang>.yml`): questions, greetings, questions naming an
-  organisation or a Dutch term ("named"), and questions for the newest answers;
+  organisation or a Dutch term ("named"), and questions for the newest answers; from round 33 on
+  also the greetings written in the writer's own language (not "hi", or "goedemiddag" from a Polish
+  writer), as a blind helper labelled them (`greeting-languages.yml`);
 - the held-out questions (tests/nlu/<lang>.yml), short messages (up to 3 words, plus
   bench/data/short_messages.yml) and code-mixed ones (a held-out question with an official Dutch
   word put in: "czy potrzebuję zorgverzekering"; Dutch ones get an English word);
@@ -40,6 +42,10 @@ SHORT = DATA / "short_messages.yml"
 FIRST = DATA / "first_messages"
 ENGLISH_WORDS = ("please", "ok", "sorry", "thanks")
 BLIND_KINDS = ("questions", "greetings", "named", "new_answers")
+#: the language each blind greeting is written in (nl ... ro, `shared`, `other`), labelled by a
+#: helper who saw the greetings alone, not the writers' languages or the assistant's replies
+GREETING_LANGUAGES = FIRST / "greeting-languages.yml"
+OWN_GREETINGS = "greetings in the writer's language"
 
 
 def rounds() -> list[str]:
@@ -58,7 +64,17 @@ def blind_sets(lang: str, round_name: str) -> dict[str, list[str]]:
     text = lambda item: str(item["text"] if isinstance(item, dict) else item)  # noqa: E731
     sets = {kind: [text(i) for i in data.get(kind) or []] for kind in BLIND_KINDS}
     sets["questions"] = [q for q in sets["questions"] if language.count_words(q) >= 3]
+    labels = greeting_languages()
+    if sets["greetings"] and all(g in labels for g in sets["greetings"]):
+        # "hi", "hallo" or "goedemiddag" from a Polish writer says nothing of Polish: reported apart
+        sets[OWN_GREETINGS] = [g for g in sets["greetings"] if labels[g] == lang]
     return sets
+
+
+def greeting_languages() -> dict[str, str]:
+    if not GREETING_LANGUAGES.is_file():
+        return {}
+    return {str(k): str(v) for k, v in (yaml.safe_load(GREETING_LANGUAGES.read_text(encoding="utf-8")) or {}).items()}
 
 
 def newest_rounds(lang: str) -> dict[str, str]:
@@ -69,6 +85,8 @@ def newest_rounds(lang: str) -> dict[str, str]:
         for kind, texts in blind_sets(lang, round_name).items():
             if texts:
                 found.setdefault(kind, round_name)
+    if found.get(OWN_GREETINGS, found.get("greetings")) != found.get("greetings"):
+        del found[OWN_GREETINGS]   # only beside the greetings they come from
     return found
 
 

@@ -144,7 +144,9 @@ def test_reply_language_takes_each_blind_kind_from_its_newest_round():
     # later rounds brought only some kinds (round 3: new-answer questions; rounds 4-5 no general
     # questions): each kind comes from the newest round that has it
     found = reply_language.newest_rounds("en")
-    assert found["questions"] == "round2" and set(found) == set(reply_language.BLIND_KINDS)
+    assert found["questions"] == "round2"
+    assert set(found) == set(reply_language.BLIND_KINDS) | {reply_language.OWN_GREETINGS}
+    assert found[reply_language.OWN_GREETINGS] == found["greetings"]
     order = reply_language.rounds()
     assert order.index("round10") == order.index("round9") + 1   # by number, not by spelling
     for kind, newest in found.items():
@@ -153,6 +155,17 @@ def test_reply_language_takes_each_blind_kind_from_its_newest_round():
                        for later in order[order.index(newest) + 1:])
     sets = reply_language.message_sets("en", None)
     assert sets["blind greetings"] == reply_language.blind_sets("en", found["greetings"])["greetings"]
+
+
+def test_greetings_in_the_writers_language_leave_out_shared_words_and_other_languages():
+    labels = reply_language.greeting_languages()
+    sets = reply_language.blind_sets("pl", "round35")
+    own = sets[reply_language.OWN_GREETINGS]
+    assert own and set(own) < set(sets["greetings"])
+    assert all(labels[g] == "pl" for g in own)
+    left_out = set(sets["greetings"]) - set(own)
+    assert {"hi", "hello"} <= left_out and all(labels[g] != "pl" for g in left_out)
+    assert reply_language.OWN_GREETINGS not in reply_language.blind_sets("pl", "round30")   # not labelled
 
 
 def test_reply_language_kinds_add_up(model):
