@@ -219,3 +219,12 @@ def test_a_language_without_training_questions_fails_validation(tmp_path):
     with pytest.raises(languages.LanguageError, match="no training questions for 'ro'"):
         training.train(tmp_path / "models", "model", project=tmp_path)
     assert not (tmp_path / "models").exists()
+
+
+def test_a_safety_file_without_pleas_is_named_with_the_fix(copy):
+    # without `pleas`, "help me" would alarm in every long message ("can you help me with my taxes")
+    edit(copy / "ro" / "safety.yml", "\npleas:", "\nrugaminti:")
+    found = problems(copy)
+    assert any(p.startswith("locales/ro/safety.yml:") and "'pleas' is missing" in p and "call for help" in p
+               for p in found)
+    assert any("unknown safety list 'rugaminti'" in p for p in found)

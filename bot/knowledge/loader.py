@@ -29,6 +29,7 @@ from bot.knowledge.model import (
 from bot.paths import LOCALES
 from bot.safety import CATEGORIES as SAFETY_CATEGORIES
 from bot.safety import LIST_KEYS as SAFETY_LIST_KEYS
+from bot.safety import PLEAS as SAFETY_PLEAS
 from bot.safety import SafetyMatcher
 
 
@@ -272,6 +273,10 @@ def load(root: Path = LOCALES, values: Optional[dict[str, str]] = None,
         for key in SAFETY_CATEGORIES:
             if not data.get(key):
                 loader.problem(path, 1, f"safety list {key!r} is missing or empty")
+        if not data.get(SAFETY_PLEAS):
+            loader.problem(path, 1, f"safety list {SAFETY_PLEAS!r} is missing or empty: list the words that only "
+                                    "call for help (help, sos), or \"help me\" alarms in every long message "
+                                    "(docs/content-schema.md)")
         for key in data:
             if key not in SAFETY_LIST_KEYS:
                 loader.problem(path, yamlfile.line_of(data, key),
