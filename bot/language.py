@@ -52,6 +52,13 @@ SWITCH_MIN_WORDS = 3          # fewer words never switch an established language
 # ("dear sir/madam" -> es, "test chlamidia si gonoree la ggd" -> es) was below this, and 0-1% of
 # real sentences (docs/nlu-evaluation.md, "Language"). A button or "English please" always switches.
 SWITCH_CONFIDENCE = 0.8
+# A clause of a mixed message ("i got an eviction letter, ce fac acum?") counts for its language
+# when it has 2+ words of the writer's own and the classifier is this sure of it alone. On rounds
+# 33-38 the clauses in the writer's language scored 0.98 or more; the misread ones ("mam 19 lat" ->
+# ro, "tax en btw" -> es) 0.80 or less (docs/nlu-evaluation.md, "Language").
+CLAUSE_MIN_WORDS = 2
+CLAUSE_CONFIDENCE = 0.9
+_CLAUSE = re.compile(r"[,.;:!?¿¡\n]+|\s[-–—]\s")
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 TERMS_FILE = LOCALES / "terms.yml"
@@ -66,6 +73,7 @@ class Detection:
     words: int                  # number of the writer's own words (2+ letters, no terms or names)
     guess: Optional[str] = None     # best supported language, when there is any signal
     unsupported: Optional[str] = None  # a clearly detected other language (ISO 639-1)
+    parts: tuple[str, ...] = ()   # languages some clause of a mixed message is surely in
 
     def as_dict(self) -> dict:
         return {
@@ -74,6 +82,7 @@ class Detection:
             "words": self.words,
             "guess": self.guess,
             "unsupported": self.unsupported,
+            "parts": list(self.parts),
         }
 
     @classmethod
@@ -82,6 +91,7 @@ class Detection:
         if not isinstance(data, dict):
             return UNKNOWN
         lang, guess, unsupported = data.get("language"), data.get("guess"), data.get("unsupported")
+        parts = data.get("parts")
         try:
             return cls(
                 language=lang if lang in LANGUAGES else None,
@@ -89,6 +99,7 @@ class Detection:
                 words=int(data.get("words") or 0),
                 guess=guess if guess in LANGUAGES else None,
                 unsupported=unsupported if isinstance(unsupported, str) else None,
+                parts=tuple(p for p in parts if p in LANGUAGES) if isinstance(parts, list) else (),
             )
         except (TypeError, ValueError):
             return UNKNOWN
@@ -235,6 +246,24 @@ def _scores(text: str, words: int, classifier: Optional["LanguageId"]) -> tuple[
     return scores, _unsupported_by_lingua(lingua, words)
 
 
+def _clause_languages(own: str, classifier: Optional["LanguageId"]) -> tuple[str, ...]:
+    """The languages some clause of a mixed message is surely written in: users often add a clause
+    in their own language to a sentence in another ("will the new law change anything? pracuje w
+    oknie"). Needs the classifier; one batched call, and only for messages of two clauses or more."""
+    clauses = [c for c in _CLAUSE.split(own)
+               if count_words(c) >= CLAUSE_MIN_WORDS and not said_in_every_language(c)]
+    if classifier is None or len(clauses) < 2:
+        return ()
+    found = set()
+    for scores in classifier.probabilities_of(clauses):
+        scores.pop(OTHER, None)
+        mass = sum(scores.values()) or 1.0
+        top = max(scores, key=scores.__getitem__)
+        if scores[top] / mass >= CLAUSE_CONFIDENCE:
+            found.add(top)
+    return tuple(sorted(found))
+
+
 def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     """Detect the language of one message, saying 'unsure' rather than guessing wrong.
 
@@ -262,7 +291,8 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
         return Detection(None, confidence, words)
     needed = SINGLE_WORD_CONFIDENCE if words == 1 else SURE_CONFIDENCE
     sure = confidence >= needed and not said_in_every_language(own)
-    return Detection(guess if sure else None, confidence, words, guess=guess)
+    return Detection(guess if sure else None, confidence, words, guess=guess,
+                     parts=_clause_languages(own, classifier))
 
 
 # --------------------------------------------------------------------------------- decision
@@ -300,8 +330,9 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
        asking to change it: "English please") always wins.
     2. A clear sentence in another language gets "I speak these five" (in the conversation's
        language, if there is one).
-    3. In a conversation: a confident detection of a real sentence (3+ words) switches the language;
-       anything else ("ok", "112", "zorgverzekering?") keeps it.
+    3. In a conversation: a confident detection of a real sentence (3+ words) switches the language,
+       unless a clause of it is surely in the conversation's language ("i got an eviction letter,
+       ce fac acum?" keeps Romanian); anything else ("ok", "112", "zorgverzekering?") keeps it.
     4. A new conversation: a sure detection; then the channel's hint (Telegram's language_code);
        then, for a message with words, the channel's guess (the country of a WhatsApp sender's
        number: "hi" from a Polish number); then the best guess; a guess comes with the language
@@ -319,7 +350,8 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
         hint = channel_hint if channel_hint in LANGUAGES else None
         return Decision(known or hint, unsupported=detection.unsupported)
     if known:
-        if detection.language and detection.words >= SWITCH_MIN_WORDS and detection.confidence >= SWITCH_CONFIDENCE:
+        if (detection.language and detection.words >= SWITCH_MIN_WORDS
+                and detection.confidence >= SWITCH_CONFIDENCE and known not in detection.parts):
             return Decision(detection.language)
         return Decision(known)
     if detection.language:

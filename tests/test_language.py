@@ -65,6 +65,18 @@ def test_a_greeting_every_language_uses_is_a_guess_never_sure(classifier, text):
     assert decide(found) == Decision(found.guess, sure=False)              # else a guess, with buttons
 
 
+@pytest.mark.parametrize("text,parts", [
+    ("i got an eviction letter because of my work, ce fac acum?", ("en", "ro")),
+    ("i dont want to be alive anymore, ik kan niet meer", ("en", "nl")),
+    ("mam 19 lat, po nowej ustawie nie bede mogla pracowac?", ("pl",)),     # "mam 19 lat" is not sure
+    ("do I have to show my passport to the police?", ()),                    # one clause: not split
+])
+def test_mixed_messages_name_the_languages_of_their_clauses(classifier, text, parts):
+    found = detect(text, classifier)
+    assert found.parts == parts
+    assert Detection.from_dict(found.as_dict()).parts == parts            # travels in the parse data
+
+
 def test_detection_from_malformed_parse_data_is_unknown():
     assert Detection.from_dict({"language": "xx", "confidence": "high"}).language is None
     assert Detection.from_dict(None).language is None
@@ -85,6 +97,10 @@ TABLE = [
     ("a sure but not confident sentence keeps", "pl", Detection("ro", 0.75, 3, guess="ro"), "...", None, None,
      Decision("pl")),
     ("short message keeps", "pl", SHORT, "ok", None, None, Decision("pl")),
+    ("a clause in the conversation's language keeps it", "ro", Detection("en", 0.95, 11, guess="en", parts=("en", "ro")),
+     "...", None, None, Decision("ro")),
+    ("a clause in a third language does not keep", "pl", Detection("en", 0.95, 11, guess="en", parts=("en", "ro")),
+     "...", None, None, Decision("en")),
     ("unsure message keeps", "pl", GUESS_RO, "...", None, None, Decision("pl")),
     ("other language, in conversation", "pl", GERMAN, "...", None, None, Decision("pl", unsupported="de")),
     ("other language, new", None, GERMAN, "...", None, None, Decision(None, unsupported="de")),
