@@ -332,7 +332,9 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
        language, if there is one).
     3. In a conversation: a confident detection of a real sentence (3+ words) switches the language,
        unless a clause of it is surely in the conversation's language ("i got an eviction letter,
-       ce fac acum?" keeps Romanian); anything else ("ok", "112", "zorgverzekering?") keeps it.
+       ce fac acum?" keeps Romanian) and it does not name the language it is written in ("what is
+       the Wrs, wytlumacz po polsku" switches to Polish); anything else ("ok", "112",
+       "zorgverzekering?") keeps it.
     4. A new conversation: a sure detection; then the channel's hint (Telegram's language_code);
        then, for a message with words, the channel's guess (the country of a WhatsApp sender's
        number: "hi" from a Polish number); then the best guess; a guess comes with the language
@@ -351,7 +353,9 @@ def decide(detection: Detection, current: Optional[str] = None, text: str = "",
         return Decision(known or hint, unsupported=detection.unsupported)
     if known:
         if (detection.language and detection.words >= SWITCH_MIN_WORDS
-                and detection.confidence >= SWITCH_CONFIDENCE and known not in detection.parts):
+                and detection.confidence >= SWITCH_CONFIDENCE
+                and (known not in detection.parts
+                     or requested_language(text, language_words or {}) == detection.language)):
             return Decision(detection.language)
         return Decision(known)
     if detection.language:
