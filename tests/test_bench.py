@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench import crossval, neighbours, reply_language, report, scaling, speed
+from bench import crossval, greeting_bound, neighbours, reply_language, report, scaling, speed
 from bench.folds import assign_folds, split, training_examples
 from bench.systems import LanguageRouter, rasa_init_config, rasa_system
 from bot import knowledge
@@ -250,3 +250,11 @@ def test_report_states_missed_targets_and_writes_its_plots(tiny, tmp_path, model
     for link in ("img/bench-accuracy.png", "img/bench-concurrency.png", "img/bench-scaling.png", "img/bench-sweep.png"):
         assert f"]({link})" in page
         assert (tmp_path / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_greeting_bound_gives_each_shared_text_one_language():
+    # "hi" came from two English writers and one Romanian: one language gets all three copies
+    best = greeting_bound.best_rule({"en": ["hi", "hi", "hello there"], "ro": ["hi", "salut"]})
+    assert best == {"en": 1.0, "ro": 0.5}
+    # whichever language "hallo" goes to, the other writer loses it
+    assert min(greeting_bound.best_rule({"nl": ["hallo", "goedemorgen"], "pl": ["hallo", "dzien dobry"]}).values()) == 0.5
