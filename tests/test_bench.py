@@ -138,8 +138,6 @@ def test_parts_cost_the_trained_language_classifier_and_the_safety_lists(model):
     assert cost["messages"] > 1000
     for step in ("language_classifier", "language_detection", "safety_lists"):
         assert 0 < cost[step]["p50_ms"] <= cost[step]["p95_ms"]
-    # the whole detection runs the classifier at least once
-    assert cost["language_detection"]["p50_ms"] >= cost["language_classifier"]["p50_ms"]
 
 
 def test_reply_language_takes_each_blind_kind_from_its_newest_round():
