@@ -238,12 +238,18 @@ def _scores(text: str, words: int, classifier: Optional["LanguageId"]) -> tuple[
             return scores, _name_of_other(text)
         # which of the five, for a message that is not another language ("ola", "servus" are also
         # Portuguese and German, but alone they do not make a Portuguese or German sentence)
-        mass = sum(scores.values()) or 1.0
-        return {code: value / mass for code, value in scores.items()}, None
+        return _among_the_five(scores), None
     lingua = _lingua_scores(text)
     mass = sum(lingua.get(code, 0.0) for code in LANGUAGES)
     scores = {code: (lingua.get(code, 0.0) / mass if mass else 0.0) for code in LANGUAGES}
     return scores, _unsupported_by_lingua(lingua, words)
+
+
+def _among_the_five(scores: dict[str, float]) -> dict[str, float]:
+    """The classifier's probabilities of the supported languages, without "other", summing to 1."""
+    five = {code: value for code, value in scores.items() if code != OTHER}
+    mass = sum(five.values()) or 1.0
+    return {code: value / mass for code, value in five.items()}
 
 
 def _clause_languages(own: str, classifier: Optional["LanguageId"]) -> tuple[str, ...]:
@@ -255,11 +261,9 @@ def _clause_languages(own: str, classifier: Optional["LanguageId"]) -> tuple[str
     if classifier is None or len(clauses) < 2:
         return ()
     found = set()
-    for scores in classifier.probabilities_of(clauses):
-        scores.pop(OTHER, None)
-        mass = sum(scores.values()) or 1.0
+    for scores in map(_among_the_five, classifier.probabilities_of(clauses)):
         top = max(scores, key=scores.__getitem__)
-        if scores[top] / mass >= CLAUSE_CONFIDENCE:
+        if scores[top] >= CLAUSE_CONFIDENCE:
             found.add(top)
     return tuple(sorted(found))
 

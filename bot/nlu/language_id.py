@@ -117,8 +117,7 @@ class LanguageId:
     def probabilities(self, text: str) -> dict[str, float]:
         if not text.strip():
             return {}
-        row = self.pipeline.predict_proba([letters(text)])[0]
-        return {lang: float(p) for lang, p in zip(self.languages, row)}
+        return self.probabilities_of([text])[0]
 
     def probabilities_of(self, texts: list[str]) -> list[dict[str, float]]:
         """`probabilities` of several texts in one call (the clauses of a mixed message)."""
