@@ -252,12 +252,16 @@ def _among_the_five(scores: dict[str, float]) -> dict[str, float]:
     return {code: value / mass for code, value in five.items()}
 
 
+def _clauses(own: str) -> list[str]:
+    """The clauses of a message that could tell their own language."""
+    return [c for c in _CLAUSE.split(own) if count_words(c) >= CLAUSE_MIN_WORDS and not said_in_every_language(c)]
+
+
 def _clause_languages(own: str, classifier: Optional["LanguageId"]) -> tuple[str, ...]:
     """The languages some clause of a mixed message is surely written in: users often add a clause
     in their own language to a sentence in another ("will the new law change anything? pracuje w
     oknie"). Needs the classifier; one batched call, and only for messages of two clauses or more."""
-    clauses = [c for c in _CLAUSE.split(own)
-               if count_words(c) >= CLAUSE_MIN_WORDS and not said_in_every_language(c)]
+    clauses = _clauses(own)
     if classifier is None or len(clauses) < 2:
         return ()
     found = set()
@@ -297,6 +301,16 @@ def detect(text: str, classifier: Optional["LanguageId"] = None) -> Detection:
     sure = confidence >= needed and not said_in_every_language(own)
     return Detection(guess if sure else None, confidence, words, guess=guess,
                      parts=_clause_languages(own, classifier))
+
+
+def detect_all(texts: list[str], classifier: Optional["LanguageId"] = None) -> list[Detection]:
+    """`detect` of many messages (training data), with every classifier call made in one batch:
+    the same detections, in seconds rather than a minute."""
+    if classifier is not None:
+        owns = [without_dutch_terms(text) for text in texts]
+        clauses = [clause for own in owns for clause in _clauses(own)]
+        classifier = classifier.primed(owns + clauses)
+    return [detect(text, classifier) for text in texts]
 
 
 # --------------------------------------------------------------------------------- decision

@@ -1,7 +1,7 @@
 """Language: detection of one message, and the decision which language to answer in, as a table."""
 import pytest
 
-from bot.language import Decision, Detection, decide, detect
+from bot.language import Decision, Detection, decide, detect, detect_all
 
 SENTENCES = {
     "nl": "mag de politie zomaar mijn huis binnenkomen?",
@@ -75,6 +75,15 @@ def test_mixed_messages_name_the_languages_of_their_clauses(classifier, text, pa
     found = detect(text, classifier)
     assert found.parts == parts
     assert Detection.from_dict(found.as_dict()).parts == parts            # travels in the parse data
+
+
+def test_training_detects_in_one_batch_exactly_as_one_by_one(classifier):
+    """Training detects every training question with detect_all (one batched classifier call); the
+    tokens and lemmas it picks depend on it, so it must say what detect says of each message."""
+    texts = [t for group in HARD.values() for t in group] + list(SENTENCES.values()) + [
+        "i got an eviction letter because of my work, ce fac acum?", "hi", "ok", "", "wat is PROUD",
+        "olá, preciso de ajuda com o seguro de saúde aqui na holanda", "мне нужна помощь", "wat is PROUD"]
+    assert detect_all(texts, classifier) == [detect(text, classifier) for text in texts]
 
 
 def test_detection_from_malformed_parse_data_is_unknown():

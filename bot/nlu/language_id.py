@@ -124,6 +124,12 @@ class LanguageId:
         rows = self.pipeline.predict_proba([letters(text) for text in texts]) if texts else []
         return [{lang: float(p) for lang, p in zip(self.languages, row)} for row in rows]
 
+    def primed(self, texts: list[str]) -> "LanguageId":
+        """This classifier, with the probabilities of `texts` computed in one batched call and
+        remembered: training detects about 30,000 messages, and one call per message cost most of
+        a minute. The numbers are the same as one text at a time (each row is computed alone)."""
+        return _Primed(self.pipeline, texts)
+
     def save(self, folder: Path) -> None:
         (folder / MODEL_FILE).write_bytes(pickle.dumps(self.pipeline, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -141,3 +147,18 @@ class LanguageId:
         if not path.is_file():
             return None
         return cls(pickle.loads(path.read_bytes()))
+
+
+class _Primed(LanguageId):
+    """A :class:`LanguageId` that answers the texts it was primed with from memory."""
+
+    def __init__(self, pipeline, texts: list[str]) -> None:
+        super().__init__(pipeline)
+        unique = list(dict.fromkeys(texts))
+        self._known = dict(zip(unique, LanguageId.probabilities_of(self, unique)))
+
+    def probabilities_of(self, texts: list[str]) -> list[dict[str, float]]:
+        missing = [text for text in texts if text not in self._known]
+        fresh = dict(zip(missing, LanguageId.probabilities_of(self, missing)))
+        # copies: callers take "other" out of the dict they are given
+        return [dict(self._known.get(text) or fresh[text]) for text in texts]

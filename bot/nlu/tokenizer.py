@@ -93,6 +93,7 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
         """Keep only the lemma-table entries whose lemma occurs in the training examples."""
         seen: Dict[str, set] = {}
         full: Dict[str, Dict[str, str]] = {}
+        self._detect_all(training_data.training_examples)
         for message in training_data.training_examples:
             lang = self._language_of(message)
             if lang is None or not lemmas.speaks(lang) or not self._config.get("use_lemmas", True):
@@ -107,6 +108,16 @@ class LanguageAwareTokenizer(Tokenizer, GraphComponent):
             if self.classifier is not None:
                 self.classifier.save(folder)
         return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._detect_all(training_data.training_examples)
+        return super().process_training_data(training_data)
+
+    def _detect_all(self, messages: List[Message]) -> None:
+        """Detect the language of every message not yet detected, in one batch (language.detect_all)."""
+        todo = [m for m in messages if m.get(TEXT) and m.get(DETECTED_LANGUAGE) is None]
+        for message, found in zip(todo, language.detect_all([m.get(TEXT) or "" for m in todo], self.classifier)):
+            message.set(DETECTED_LANGUAGE, found.as_dict(), add_to_output=True)
 
     def _language_of(self, message: Message) -> Optional[str]:
         cached = message.get(DETECTED_LANGUAGE)
