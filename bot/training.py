@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import IO, Optional, Union
 
 from bot import languages
 from bot.paths import CONFIG, DATA, DOMAIN, LOCALES, MODELS, ROOT
@@ -76,12 +76,14 @@ def rasa_env(cache: Optional[Path] = None) -> dict[str, str]:
     return env
 
 
-def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = None,
-          cache: Optional[Path] = None, quiet: bool = False) -> float:
-    """Train `out/<name>.tar.gz` from a project's config, domain and data; return the seconds taken.
+def start_training(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = None,
+                   cache: Optional[Path] = None, output: Union[IO, int, None] = None) -> subprocess.Popen:
+    """Start training `out/<name>.tar.gz` from a project's config, domain and data, in the
+    background (the tests train a second project while others run); `train` waits for it.
 
     Rasa's data validation is skipped here: `make validate` and the tests run it, stricter
     (warnings fail), and it would add about 20 s to every training. `cache`: see rasa_env.
+    `output`: where Rasa's output goes (a file, subprocess.DEVNULL; default: this process's).
 
     The languages are the project's own (`project/locales`, BOT_LOCALES_DIR for Rasa); a language
     setting or training folder that is wrong or missing stops training before it starts
@@ -93,14 +95,21 @@ def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = N
     if issues:
         raise languages.LanguageError(issues)
     env = {**rasa_env(cache or code_cache()), "BOT_LOCALES_DIR": str(locales)}
-    output = subprocess.DEVNULL if quiet else None
-    started = time.monotonic()
-    subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "rasa", "train", "--skip-validation",
          "--config", str(config or project / CONFIG.name), "--domain", str(project / DOMAIN.name),
          "--data", str(project / DATA.name), "--out", str(out), "--fixed-model-name", name],
-        cwd=project, env=env, check=True, stdout=output, stderr=output,
+        cwd=project, env=env, stdout=output, stderr=output,
     )
+
+
+def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = None,
+          cache: Optional[Path] = None, quiet: bool = False) -> float:
+    """Train `out/<name>.tar.gz` (see start_training) and return the seconds taken."""
+    started = time.monotonic()
+    process = start_training(out, name, project, config, cache, subprocess.DEVNULL if quiet else None)
+    if process.wait():
+        raise subprocess.CalledProcessError(process.returncode, process.args)
     return time.monotonic() - started
 
 

@@ -3,6 +3,8 @@ server, Rasa REST channel) started once per test session."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -15,6 +17,26 @@ from testkit.redis_server import start_redis
 
 TESTS = Path(__file__).parent
 TEST_SECRET = "test-secret-for-pseudonyms-0123456789"
+
+
+SLOWEST = "test_new_language.py::test_a_german_question_is_answered_in_german"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the slowest test's training (a six-language copy of the project, minutes of mostly
+    one core) as soon as the tests are known: it runs on the second core while the others run."""
+    if any(item.nodeid.endswith(SLOWEST) for item in session.items):
+        from tests import test_new_language
+
+        test_new_language.start_early(Path(tempfile.mkdtemp(prefix="six-languages-")))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests import test_new_language
+
+    for training in test_new_language.EARLY:
+        training.stop()
+        shutil.rmtree(training.copy.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -146,15 +146,53 @@ def add_german(copy: Copy) -> None:
                {"version": "3.1", "nlu": [{"intent": "greet", "examples": "".join(f"- {q}\n" for q in GREET)}]})
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Copy:
-    root = tmp_path_factory.mktemp("six-languages")
+def copy_with_german(root: Path) -> Copy:
+    """A copy of the project in `root`, with German added."""
     for name in COPIED:
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
     copy = Copy(root)
     add_german(copy)
     return copy
+
+
+class Training:
+    """The copy's training, a few minutes of mostly one core. conftest starts it as soon as the
+    tests are collected (`start_early`), so it runs on the second core while the other tests run,
+    and the test only waits for what is left."""
+
+    def __init__(self, copy: Copy) -> None:
+        from bot.training import start_training
+
+        self.copy = copy
+        self.log = copy.root / "training.log"
+        self.started = time.monotonic()
+        with self.log.open("w") as output:
+            self.process = start_training(copy.root / "models", "model", project=copy.root,
+                                          cache=copy.root / ".cache", output=output)
+
+    def wait(self) -> Path:
+        """The trained model; the end of Rasa's output when training failed."""
+        if self.process.wait():
+            raise AssertionError("training the six-language copy failed:\n" + self.log.read_text()[-3000:])
+        return self.copy.root / "models" / "model.tar.gz"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+EARLY: list[Training] = []   # the training conftest started, if it did
+
+
+def start_early(root: Path) -> None:
+    EARLY.append(Training(copy_with_german(root)))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Copy:
+    return EARLY[0].copy if EARLY else copy_with_german(tmp_path_factory.mktemp("six-languages"))
 
 
 def test_only_data_files_were_written(project):
@@ -174,14 +212,13 @@ def test_the_copy_speaks_six_languages_and_validates(project):
 
 def test_a_german_question_is_answered_in_german(project, tmp_path_factory):
     from bot import services
-    from bot.training import train
 
-    started = time.monotonic()
-    train(project.root / "models", "model", project=project.root, cache=project.root / ".cache", quiet=True)
-    trained = time.monotonic() - started
+    training = EARLY[0] if EARLY else Training(project)
+    model = training.wait()
+    trained = time.monotonic() - training.started
     env = {"BOT_LOCALES_DIR": str(project.root / "locales"),
            "BOT_USAGE_FILE": str(tmp_path_factory.mktemp("usage") / "usage.json")}
-    with services.running(project.root / "models" / "model.tar.gz", log_dir=tmp_path_factory.mktemp("logs"),
+    with services.running(model, log_dir=tmp_path_factory.mktemp("logs"),
                           extra_env=env) as assistant:
         sender = uuid.uuid4().hex
         replies = assistant.send(sender, QUESTION)
@@ -194,4 +231,4 @@ def test_a_german_question_is_answered_in_german(project, tmp_path_factory):
         # a German sentence is German now, not "a language I do not speak"
         replies = assistant.send(uuid.uuid4().hex, "Hallo, ich habe eine Frage zu meinem Ausweis")
         assert "other_language" not in answer_ids(replies) and languages_of(replies)[0] == "de", replies
-    print(f"six-language model trained in {trained:.0f} s")
+    print(f"six-language model trained in {trained:.0f} s (started {'early' if EARLY else 'here'})")
