@@ -79,11 +79,24 @@ def test_neighbours_compares_the_old_answers_with_and_without_the_added_ones_on_
     assert len(without["rows"]) == len(kept_in_fold0)                 # the same fold as in the full run
 
 
+def tiny_safety_data(folder: Path) -> Path:
+    """Five messages of each kind from data/safety/en.yml, in a folder of their own."""
+    full = yaml.safe_load((ROOT / "data" / "safety" / "en.yml").read_text(encoding="utf-8"))
+    folder.mkdir()
+    (folder / "en.yml").write_text(yaml.safe_dump({key: messages[:5] for key, messages in full.items()
+                                                   if isinstance(messages, list)}), encoding="utf-8")
+    return folder
+
+
 def test_rasa_system_trains_and_predicts_on_a_tiny_fixture(tiny, tmp_path):
     config = yaml.safe_load(CONFIG.read_text())
     for component in config["pipeline"]:
         if component["name"] == "DIETClassifier":
             component["epochs"] = 1
+        if component["name"].endswith("SafetyClassifier"):
+            # a tiny safety set too: data/safety's tens of thousands of messages cost two minutes
+            # here and say nothing about the intents this test predicts
+            component["safety_data"] = str(tiny_safety_data(tmp_path / "safety"))
     path = tmp_path / "config.yml"
     path.write_text(yaml.safe_dump(config))
     trained = rasa_system(lambda: path)(tiny, tmp_path / "work")
