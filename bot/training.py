@@ -108,8 +108,14 @@ def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = N
     """Train `out/<name>.tar.gz` (see start_training) and return the seconds taken."""
     started = time.monotonic()
     process = start_training(out, name, project, config, cache, subprocess.DEVNULL if quiet else None)
-    if process.wait():
-        raise subprocess.CalledProcessError(process.returncode, process.args)
+    try:
+        code = process.wait()
+    except BaseException:   # Ctrl-C or a test timeout: no training left running on its own
+        process.kill()
+        process.wait()
+        raise
+    if code:
+        raise subprocess.CalledProcessError(code, process.args)
     return time.monotonic() - started
 
 
