@@ -160,7 +160,8 @@ def test_a_list_match_both_models_deny_is_no_alarm(knowledge, text, category, in
 
 
 @pytest.mark.parametrize("text,category,language", [
-    ("zabije mnie ta kolejka w gemeente, da sie umowic online?", "danger", "pl"),       # 'kills me', about a queue
+    # 'kills me', about a form ("... ta kolejka", about a queue, is a calm frame of the lists since 8964b6d)
+    ("zabije mnie ten formularz z gemeente, da sie umowic online?", "danger", "pl"),
     ("fac un proiect la scoala despre trafic de persoane, ma ajuti?", "trafficking", "ro"),   # a school project
 ])
 def test_a_list_match_in_a_message_the_safety_model_reads_as_calm_is_no_alarm(knowledge, text, category, language):
