@@ -108,15 +108,21 @@ def train(out: Path, name: str, project: Path = ROOT, config: Optional[Path] = N
     """Train `out/<name>.tar.gz` (see start_training) and return the seconds taken."""
     started = time.monotonic()
     process = start_training(out, name, project, config, cache, subprocess.DEVNULL if quiet else None)
-    try:
-        code = process.wait()
-    except BaseException:   # Ctrl-C or a test timeout: no training left running on its own
-        process.kill()
-        process.wait()
-        raise
+    code = finish(process)
     if code:
         raise subprocess.CalledProcessError(code, process.args)
     return time.monotonic() - started
+
+
+def finish(process: subprocess.Popen) -> int:
+    """Wait for a training started by `start_training` and return its exit code; if the wait is
+    interrupted (Ctrl-C, a test timeout), kill it first, so no training is left running on its own."""
+    try:
+        return process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
 
 
 def ensure_model(config: Path = CONFIG, force: bool = False) -> Path:

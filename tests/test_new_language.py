@@ -173,12 +173,9 @@ class Training:
 
     def wait(self) -> Path:
         """The trained model; the end of Rasa's output when training failed."""
-        try:
-            self.process.wait()
-        except BaseException:   # the test's timeout: stop the training too
-            self.stop()
-            raise
-        if self.process.returncode:
+        from bot.training import finish
+
+        if finish(self.process):   # the test's timeout stops the training too
             raise AssertionError("training the six-language copy failed:\n" + self.log.read_text()[-3000:])
         return self.copy.root / "models" / "model.tar.gz"
 
